@@ -1,0 +1,38 @@
+/* The outbound HTTP client (libcurl). The only file that includes curl.h. */
+#ifndef ATL_HTTP_H
+#define ATL_HTTP_H
+
+#include <apr_pools.h>
+#include "atl_status.h"
+
+typedef struct {
+    const char *ca_file;     /* CA bundle; NULL: the system store */
+    long timeout_ms;         /* total time for one call */
+    apr_size_t max_body;     /* larger answers fail with ATL_E_TOOBIG */
+} atl_http_opts_t;
+
+typedef struct {
+    long status;             /* HTTP status code of the answer */
+    const char *body;        /* NUL-terminated (may contain NULs before) */
+    apr_size_t body_len;
+    const char *content_type; /* NULL when absent */
+} atl_http_response_t;
+
+/* Once per process, at startup (curl_global_init). */
+apr_status_t atl_http_global_init(void);
+
+/* Perform one request. TLS peer and host verification are always on;
+ * redirects are not followed; only http and https are allowed.
+ * bearer (may be NULL) becomes "Authorization: Bearer <bearer>";
+ * content_type and body (may be NULL) are sent with POST.
+ * Returns APR_SUCCESS and *resp for any HTTP answer (whatever its status),
+ * ATL_E_TIMEOUT when the timeout expired, ATL_E_TOOBIG when the answer
+ * exceeds max_body, ATL_E_UPSTREAM for connection and TLS failures.
+ * *errmsg (never NULL on failure) says what failed, without any token. */
+apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
+                              apr_pool_t *p, const atl_http_opts_t *opts,
+                              const char *method, const char *url,
+                              const char *bearer, const char *content_type,
+                              const char *body);
+
+#endif

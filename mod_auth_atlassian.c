@@ -52,6 +52,10 @@ module AP_MODULE_DECLARE_DATA auth_atlassian_module;
 #define ATL_NOTE_SET     "atlassian-identity"   /* our headers are set */
 #define ATL_INFO_HANDLER "atlassian-info"
 
+/* What atl_callback answers for an ?info=json of a logged-in user: not an
+ * HTTP status, but "log the user in, the handler writes the document". */
+#define ATL_INFO_READY (-100)
+
 /* Limits on what the callback accepts from the browser. */
 #define ATL_MAX_CODE   2048
 #define ATL_MAX_ERROR  256
@@ -588,7 +592,14 @@ static int atl_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
 
     for (vs = s; vs; vs = vs->next) {
         atl_srv_conf *c = atl_srv(vs);
-        const char *missing = NULL;
+        const char *missing = NULL, *errmsg;
+
+        /* The default extra parameters, parsed once here. */
+        if (!c->params && atl_authorize_parse_params(&c->params, &errmsg, pconf,
+                                                     ATL_DEFAULT_PARAMS)
+                              != APR_SUCCESS) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
 
         if (!c->client_id && !c->client_secret && !c->redirect_uri && !c->keys) {
             continue;
@@ -1139,7 +1150,7 @@ static int atl_callback_info(request_rec *r, session_rec *z, const atl_srv_conf 
                               "The identity could not be shown.");
     }
     apr_table_setn(r->notes, ATL_NOTE_INFO, json);
-    return OK - 1; /* the caller logs the user in for the handler */
+    return ATL_INFO_READY;
 }
 
 /* Map a failure of a call to Atlassian to a page and a log line. */
@@ -1313,7 +1324,7 @@ static int atl_callback_error(request_rec *r, session_rec *z, const atl_srv_conf
 }
 
 /* Handle a request to the callback path. Returns an HTTP status, or
- * OK - 1 when the request is an ?info=json for a logged-in user. */
+ * ATL_INFO_READY when the request is an ?info=json of a logged-in user. */
 static int atl_callback(request_rec *r, const atl_srv_conf *c, const atl_dir_conf *d)
 {
     atl_callback_t cb;
@@ -1406,7 +1417,7 @@ static int atl_check_authn(request_rec *r)
     id = NULL;
     if (!r->main && !strcmp(r->uri, c->redirect_path)) {
         rc = atl_callback(r, c, d);
-        if (rc != OK - 1) {
+        if (rc != ATL_INFO_READY) {
             return rc;
         }
         /* ?info=json for a logged-in user: the handler answers. */
@@ -1437,13 +1448,9 @@ static int atl_check_authn(request_rec *r)
         r->ap_auth_type = (char *)ATL_AUTH_TYPE;
         atl_set_req(r, id);
         atl_pass_identity(r, id, d);
-        if (rc == OK - 1) {
-            apr_table_setn(r->notes, ATL_NOTE_INFO,
-                           apr_table_get(r->notes, ATL_NOTE_INFO));
-        }
-        apr_table_unset(r->err_headers_out, "Cache-Control");
-        if (rc == OK - 1) {
-            apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+        /* The application decides how its own pages are cached. */
+        if (rc != ATL_INFO_READY) {
+            apr_table_unset(r->err_headers_out, "Cache-Control");
         }
         return OK;
     }
@@ -1496,8 +1503,7 @@ static int atl_info_handler(request_rec *r)
     if (!json) {
         return DECLINED;
     }
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    apr_table_setn(r->headers_out, "Referrer-Policy", "no-referrer");
+    /* Cache-Control and Referrer-Policy are in err_headers_out already. */
     ap_set_content_type(r, "application/json");
     if (!r->header_only) {
         ap_rputs(json, r);

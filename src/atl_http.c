@@ -1,0 +1,325 @@
+/* The outbound HTTP client: one libcurl easy handle per call, nothing shared
+ * between requests. This is the only file that includes curl/curl.h, so that
+ * libcurl's result codes become apr_status_t values (and a short message for
+ * the administrator) right here. */
+
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include <curl/curl.h>
+
+#include "atl_http.h"
+
+#define ATL_HTTP_USER_AGENT "mod_auth_atlassian/0.1"
+
+/* Used when the configuration leaves the timeout unset (0 or negative). */
+#define ATL_HTTP_DEFAULT_TIMEOUT_MS 10000L
+
+/* Where the write callback collects the answer. The buffer lives in the
+ * request's pool and grows by doubling, so a large answer costs at most
+ * twice its size, and never more than max_body + 1 bytes per copy. */
+typedef struct {
+    apr_pool_t *pool;
+    char *buf;
+    apr_size_t len;
+    apr_size_t cap;
+    apr_size_t max;
+    int too_big;
+} atl_http_sink_t;
+
+static size_t atl_http_write(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    atl_http_sink_t *sink = userdata;
+    apr_size_t n = size * nmemb;
+
+    if (n == 0) {
+        return 0;
+    }
+    if (n > sink->max - sink->len) {
+        /* Returning less than n makes curl abort with CURLE_WRITE_ERROR;
+         * the flag tells the caller why. */
+        sink->too_big = 1;
+        return 0;
+    }
+    if (sink->len + n + 1 > sink->cap) {
+        apr_size_t cap = sink->cap ? sink->cap : 1024;
+        char *buf;
+
+        while (cap < sink->len + n + 1) {
+            cap *= 2;
+        }
+        if (cap > sink->max + 1) {
+            cap = sink->max + 1;
+        }
+        buf = apr_palloc(sink->pool, cap);
+        if (sink->len) {
+            memcpy(buf, sink->buf, sink->len);
+        }
+        sink->buf = buf;
+        sink->cap = cap;
+    }
+    memcpy(sink->buf + sink->len, data, n);
+    sink->len += n;
+    sink->buf[sink->len] = '\0';
+    return n;
+}
+
+/* A header value we put on the wire must not carry CR, LF or other control
+ * characters: they would let a value inject headers of its own. */
+static int atl_http_header_safe(const char *v)
+{
+    const unsigned char *s = (const unsigned char *)v;
+
+    for (; *s; s++) {
+        if (*s < 0x20 || *s == 0x7f) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* curl's messages are meant for a terminal; the log wants one clean line. */
+static const char *atl_http_clean(apr_pool_t *p, const char *msg)
+{
+    char *out = apr_pstrdup(p, msg);
+    char *s;
+    apr_size_t len = strlen(out);
+
+    while (len > 0 &&
+           (out[len - 1] == '\n' || out[len - 1] == '\r' || out[len - 1] == ' ')) {
+        out[--len] = '\0';
+    }
+    for (s = out; *s; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+            *s = ' ';
+        }
+    }
+    return out;
+}
+
+/* Which step failed, so that the administrator knows where to look. */
+static const char *atl_http_failed_step(CURLcode cc)
+{
+    switch (cc) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_USE_SSL_FAILED:
+        return "TLS";
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return "resolve";
+    case CURLE_COULDNT_CONNECT:
+        return "connect";
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return "URL";
+    case CURLE_SEND_ERROR:
+        return "send";
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+        return "receive";
+    default:
+        return "HTTP";
+    }
+}
+
+apr_status_t atl_http_global_init(void)
+{
+    /* httpd runs post_config twice, and a graceful restart may run it
+     * again: the flag keeps this process to a single initialisation. */
+    static int done = 0;
+    apr_status_t rv = APR_SUCCESS;
+
+    if (!done) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            rv = APR_EGENERAL;
+        } else {
+            done = 1;
+        }
+    }
+    return rv;
+}
+
+apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
+                              apr_pool_t *p, const atl_http_opts_t *opts,
+                              const char *method, const char *url, const char *bearer,
+                              const char *content_type, const char *body)
+{
+    CURL *curl = NULL;
+    struct curl_slist *headers = NULL, *h;
+    char errbuf[CURL_ERROR_SIZE];
+    atl_http_sink_t sink;
+    atl_http_response_t *r;
+    CURLcode cc = CURLE_OK;
+    apr_status_t rv = APR_SUCCESS;
+    long timeout_ms;
+    int post;
+
+    *resp = NULL;
+    *errmsg = NULL;
+    errbuf[0] = '\0';
+    memset(&sink, 0, sizeof(sink));
+    sink.pool = p;
+    sink.max = opts->max_body;
+
+    if (url == NULL || !atl_http_header_safe(url)) {
+        *errmsg = "URL: missing or has control characters";
+        rv = ATL_E_BADINPUT;
+        goto done;
+    }
+    if (method == NULL || (strcmp(method, "GET") && strcmp(method, "POST"))) {
+        *errmsg = "only GET and POST are supported";
+        rv = ATL_E_BADINPUT;
+        goto done;
+    }
+    post = !strcmp(method, "POST");
+    /* Neither the token nor the content type may smuggle in a header. The
+     * message deliberately does not show the offending value. */
+    if ((bearer && !atl_http_header_safe(bearer)) ||
+        (content_type && !atl_http_header_safe(content_type))) {
+        *errmsg = "request header value has control characters";
+        rv = ATL_E_BADINPUT;
+        goto done;
+    }
+
+    curl = curl_easy_init();
+    if (curl == NULL) {
+        *errmsg = "cannot create a curl handle";
+        rv = APR_ENOMEM;
+        goto done;
+    }
+
+    h = curl_slist_append(headers, "Accept: application/json");
+    if (h) {
+        headers = h;
+        /* curl would otherwise wait for "100 Continue" before sending a
+         * large POST body; the token endpoint has no use for that. */
+        h = curl_slist_append(headers, "Expect:");
+    }
+    if (h && bearer) {
+        headers = h;
+        h = curl_slist_append(headers,
+                              apr_pstrcat(p, "Authorization: Bearer ", bearer, NULL));
+    }
+    if (h && post && content_type) {
+        headers = h;
+        h = curl_slist_append(headers,
+                              apr_pstrcat(p, "Content-Type: ", content_type, NULL));
+    }
+    if (h == NULL) {
+        *errmsg = "cannot build the request headers";
+        rv = APR_ENOMEM;
+        goto done;
+    }
+    headers = h;
+
+    timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : ATL_HTTP_DEFAULT_TIMEOUT_MS;
+
+    /* Each setopt below can only fail for an unknown option or out of
+     * memory; the first failure is kept and reported. */
+    cc = curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+#define ATL_SETOPT(opt, val)                                                             \
+    do {                                                                                 \
+        if (cc == CURLE_OK) {                                                            \
+            cc = curl_easy_setopt(curl, opt, val);                                       \
+        }                                                                                \
+    } while (0)
+    /* Signals would interfere with httpd's own handling of them, and are
+     * not safe in threaded MPMs. */
+    ATL_SETOPT(CURLOPT_NOSIGNAL, 1L);
+    ATL_SETOPT(CURLOPT_URL, url);
+    ATL_SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+    ATL_SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    /* A redirect from an OAuth endpoint is never expected; following one
+     * could carry the bearer token or the client secret elsewhere. */
+    ATL_SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+    ATL_SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+    ATL_SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+    if (opts->ca_file) {
+        ATL_SETOPT(CURLOPT_CAINFO, opts->ca_file);
+    }
+    ATL_SETOPT(CURLOPT_TIMEOUT_MS, timeout_ms);
+    ATL_SETOPT(CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    ATL_SETOPT(CURLOPT_USERAGENT, ATL_HTTP_USER_AGENT);
+    ATL_SETOPT(CURLOPT_HTTPHEADER, headers);
+    ATL_SETOPT(CURLOPT_WRITEFUNCTION, atl_http_write);
+    ATL_SETOPT(CURLOPT_WRITEDATA, &sink);
+    /* When the server announces a Content-Length, an answer that is too
+     * large fails before any of it is read. */
+    ATL_SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)opts->max_body);
+    if (post) {
+        const char *data = body ? body : "";
+
+        ATL_SETOPT(CURLOPT_POST, 1L);
+        ATL_SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(data));
+        ATL_SETOPT(CURLOPT_POSTFIELDS, data);
+    } else {
+        ATL_SETOPT(CURLOPT_HTTPGET, 1L);
+    }
+#undef ATL_SETOPT
+    if (cc != CURLE_OK) {
+        *errmsg =
+            apr_psprintf(p, "cannot set up the request: %s", curl_easy_strerror(cc));
+        rv = APR_EGENERAL;
+        goto done;
+    }
+
+    cc = curl_easy_perform(curl);
+    if (cc != CURLE_OK) {
+        const char *msg = errbuf[0] ? errbuf : curl_easy_strerror(cc);
+
+        if (sink.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+            *errmsg = apr_psprintf(p, "answer larger than %" APR_SIZE_T_FMT " bytes",
+                                   opts->max_body);
+            rv = ATL_E_TOOBIG;
+        } else if (cc == CURLE_OPERATION_TIMEDOUT) {
+            *errmsg = apr_psprintf(p, "timeout after %ld ms: %s", timeout_ms,
+                                   atl_http_clean(p, msg));
+            rv = ATL_E_TIMEOUT;
+        } else {
+            *errmsg = apr_psprintf(p, "%s: %s", atl_http_failed_step(cc),
+                                   atl_http_clean(p, msg));
+            rv = ATL_E_UPSTREAM;
+        }
+        goto done;
+    }
+
+    r = apr_pcalloc(p, sizeof(*r));
+    {
+        long status = 0;
+        char *ctype = NULL;
+
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        /* The string belongs to the handle, which goes away below. */
+        if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK &&
+            ctype != NULL) {
+            r->content_type = apr_pstrdup(p, ctype);
+        }
+        r->status = status;
+    }
+    r->body = sink.buf ? sink.buf : "";
+    r->body_len = sink.len;
+    *resp = r;
+
+done:
+    if (curl) {
+        curl_easy_cleanup(curl);
+    }
+    if (headers) {
+        curl_slist_free_all(headers);
+    }
+    return rv;
+}

@@ -1,0 +1,297 @@
+/* Sealing of the module's session values with AES-256-GCM.
+ *
+ * A sealed value is base64url (no padding) of
+ *
+ *     version (1 byte, 0x01) | IV (12 bytes) | ciphertext | tag (16 bytes)
+ *
+ * and the additional authenticated data is the version byte followed by the
+ * purpose string, so a value sealed for one purpose never unseals for
+ * another and a value of another format version never authenticates. */
+
+#include <string.h>
+
+#include <apr_encode.h>
+#include <apr_strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+
+#include "atl_seal.h"
+
+#define SEAL_VERSION 0x01
+#define SEAL_KEY_LEN 32
+#define SEAL_IV_LEN 12
+#define SEAL_TAG_LEN 16
+#define SEAL_OVERHEAD (1 + SEAL_IV_LEN + SEAL_TAG_LEN)
+
+/* A sealed value longer than this is refused before any decoding, so a
+ * hostile cookie cannot make us allocate or decrypt much. */
+#define SEAL_MAX_SEALED (64 * 1024)
+
+static const char hkdf_info[] = "mod_auth_atlassian session seal v1";
+
+struct atl_seal_keys_t {
+    int count;
+    unsigned char (*key)[SEAL_KEY_LEN];
+    EVP_CIPHER *cipher; /* fetched once (OpenSSL 3); NULL means EVP_aes_256_gcm() */
+};
+
+static apr_status_t keys_cleanup(void *data)
+{
+    atl_seal_keys_t *keys = data;
+
+    if (keys->key) {
+        OPENSSL_cleanse(keys->key, (size_t)keys->count * SEAL_KEY_LEN);
+    }
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    if (keys->cipher) {
+        EVP_CIPHER_free(keys->cipher);
+        keys->cipher = NULL;
+    }
+#endif
+    return APR_SUCCESS;
+}
+
+static const EVP_CIPHER *keys_cipher(const atl_seal_keys_t *keys)
+{
+    /* With OpenSSL 3, EVP_aes_256_gcm() makes every init fetch the
+     * implementation again; the fetched cipher avoids that per request. */
+    return keys->cipher ? keys->cipher : EVP_aes_256_gcm();
+}
+
+static int derive_key(unsigned char *out, const char *secret, size_t len)
+{
+    EVP_PKEY_CTX *pctx;
+    size_t outlen = SEAL_KEY_LEN;
+    int ok = 0;
+
+    pctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+    if (pctx == NULL) {
+        return 0;
+    }
+    if (EVP_PKEY_derive_init(pctx) > 0 &&
+        EVP_PKEY_CTX_set_hkdf_md(pctx, EVP_sha256()) > 0 &&
+        EVP_PKEY_CTX_set1_hkdf_key(pctx, (const unsigned char *)secret, (int)len) > 0 &&
+        EVP_PKEY_CTX_add1_hkdf_info(pctx, (const unsigned char *)hkdf_info,
+                                    (int)(sizeof(hkdf_info) - 1)) > 0 &&
+        EVP_PKEY_derive(pctx, out, &outlen) > 0 && outlen == SEAL_KEY_LEN) {
+        ok = 1;
+    }
+    EVP_PKEY_CTX_free(pctx);
+    return ok;
+}
+
+apr_status_t atl_seal_keys_make(atl_seal_keys_t **keys, const char **errmsg,
+                                apr_pool_t *p, const apr_array_header_t *secrets)
+{
+    atl_seal_keys_t *k;
+    int i;
+
+    *keys = NULL;
+    *errmsg = NULL;
+    if (secrets == NULL || secrets->nelts == 0) {
+        *errmsg = "no session secret given";
+        return ATL_E_BADINPUT;
+    }
+    for (i = 0; i < secrets->nelts; i++) {
+        const char *s = APR_ARRAY_IDX(secrets, i, const char *);
+        if (s == NULL || strlen(s) < ATL_SEAL_MIN_SECRET) {
+            *errmsg = apr_psprintf(p, "session secret number %d is shorter than %d bytes",
+                                   i + 1, ATL_SEAL_MIN_SECRET);
+            return ATL_E_BADINPUT;
+        }
+    }
+
+    k = apr_pcalloc(p, sizeof(*k));
+    k->count = secrets->nelts;
+    k->key = apr_pcalloc(p, (apr_size_t)k->count * SEAL_KEY_LEN);
+    /* Registered before the keys exist, so that a failure half-way still
+     * wipes whatever was derived. */
+    apr_pool_cleanup_register(p, k, keys_cleanup, apr_pool_cleanup_null);
+
+    for (i = 0; i < secrets->nelts; i++) {
+        const char *s = APR_ARRAY_IDX(secrets, i, const char *);
+        if (!derive_key(k->key[i], s, strlen(s))) {
+            *errmsg = "deriving the session key failed (OpenSSL HKDF)";
+            return APR_EGENERAL;
+        }
+    }
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    k->cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+#endif
+    *keys = k;
+    return APR_SUCCESS;
+}
+
+apr_status_t atl_seal(const char **sealed, apr_pool_t *p, const atl_seal_keys_t *keys,
+                      const char *purpose, const char *plain, apr_size_t len)
+{
+    EVP_CIPHER_CTX *ctx = NULL;
+    unsigned char *buf, *iv, *ct, *tag;
+    unsigned char version = SEAL_VERSION;
+    apr_size_t total;
+    int outl = 0, finl = 0;
+    apr_status_t rv = APR_EGENERAL;
+
+    *sealed = NULL;
+    if (keys == NULL || keys->count == 0 || (plain == NULL && len > 0) ||
+        len > SEAL_MAX_SEALED) {
+        return APR_EINVAL;
+    }
+    if (purpose == NULL) {
+        purpose = "";
+    }
+
+    total = SEAL_OVERHEAD + len;
+    buf = apr_palloc(p, total);
+    buf[0] = version;
+    iv = buf + 1;
+    ct = iv + SEAL_IV_LEN;
+    tag = ct + len;
+
+    if (RAND_bytes(iv, SEAL_IV_LEN) != 1) {
+        goto out;
+    }
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL ||
+        EVP_EncryptInit_ex(ctx, keys_cipher(keys), NULL, keys->key[0], iv) != 1 ||
+        EVP_EncryptUpdate(ctx, NULL, &outl, &version, 1) != 1 ||
+        EVP_EncryptUpdate(ctx, NULL, &outl, (const unsigned char *)purpose,
+                          (int)strlen(purpose)) != 1) {
+        goto out;
+    }
+    outl = 0;
+    if (len > 0 &&
+        EVP_EncryptUpdate(ctx, ct, &outl, (const unsigned char *)plain, (int)len) != 1) {
+        goto out;
+    }
+    if (EVP_EncryptFinal_ex(ctx, ct + outl, &finl) != 1 ||
+        (apr_size_t)(outl + finl) != len ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SEAL_TAG_LEN, tag) != 1) {
+        goto out;
+    }
+    *sealed =
+        apr_pencode_base64_binary(p, buf, (apr_ssize_t)total, APR_ENCODE_BASE64URL, NULL);
+    rv = *sealed ? APR_SUCCESS : APR_ENOMEM;
+
+out:
+    EVP_CIPHER_CTX_free(ctx);
+    return rv;
+}
+
+/* Decrypt ct under one key. On failure the output buffer is wiped: GCM
+ * writes plaintext before the tag is checked. */
+static int open_with(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher,
+                     const unsigned char *key, const unsigned char *buf, apr_size_t ctlen,
+                     const char *purpose, unsigned char *out)
+{
+    const unsigned char *iv = buf + 1;
+    const unsigned char *ct = iv + SEAL_IV_LEN;
+    unsigned char tag[SEAL_TAG_LEN];
+    int outl = 0, finl = 0;
+
+    memcpy(tag, ct + ctlen, SEAL_TAG_LEN);
+    if (EVP_DecryptInit_ex(ctx, cipher, NULL, key, iv) != 1 ||
+        EVP_DecryptUpdate(ctx, NULL, &outl, buf, 1) != 1 ||
+        EVP_DecryptUpdate(ctx, NULL, &outl, (const unsigned char *)purpose,
+                          (int)strlen(purpose)) != 1) {
+        return 0;
+    }
+    outl = 0;
+    if (ctlen > 0 && EVP_DecryptUpdate(ctx, out, &outl, ct, (int)ctlen) != 1) {
+        OPENSSL_cleanse(out, ctlen);
+        return 0;
+    }
+    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SEAL_TAG_LEN, tag) != 1 ||
+        EVP_DecryptFinal_ex(ctx, out + outl, &finl) != 1 ||
+        (apr_size_t)(outl + finl) != ctlen) {
+        OPENSSL_cleanse(out, ctlen);
+        return 0;
+    }
+    return 1;
+}
+
+apr_status_t atl_unseal(const char **plain, apr_size_t *len, apr_pool_t *p,
+                        const atl_seal_keys_t *keys, const char *purpose,
+                        const char *sealed)
+{
+    EVP_CIPHER_CTX *ctx = NULL;
+    unsigned char *buf, *out;
+    const char *canon;
+    apr_size_t slen, blen = 0, ctlen;
+    apr_status_t rv = ATL_E_UNSEAL;
+    int i;
+
+    *plain = NULL;
+    if (len) {
+        *len = 0;
+    }
+    if (keys == NULL || keys->count == 0 || sealed == NULL) {
+        return ATL_E_UNSEAL;
+    }
+    if (purpose == NULL) {
+        purpose = "";
+    }
+    /* Bounded length check: never scan far into a hostile value. */
+    slen = strnlen(sealed, SEAL_MAX_SEALED + 1);
+    if (slen > SEAL_MAX_SEALED || slen < 4 * SEAL_OVERHEAD / 3) {
+        return ATL_E_UNSEAL;
+    }
+
+    if (apr_decode_base64_binary(NULL, sealed, (apr_ssize_t)slen, APR_ENCODE_NONE,
+                                 &blen) != APR_SUCCESS) {
+        return ATL_E_UNSEAL;
+    }
+    buf = apr_palloc(p, blen + 1);
+    if (apr_decode_base64_binary(buf, sealed, (apr_ssize_t)slen, APR_ENCODE_NONE,
+                                 &blen) != APR_SUCCESS ||
+        blen < SEAL_OVERHEAD || buf[0] != SEAL_VERSION) {
+        return ATL_E_UNSEAL;
+    }
+    /* The decoder accepts both alphabets, padding and ignores the unused
+     * low bits of the last character; only the one canonical spelling is
+     * accepted, so that every change to the string is a failure. */
+    canon =
+        apr_pencode_base64_binary(p, buf, (apr_ssize_t)blen, APR_ENCODE_BASE64URL, NULL);
+    if (canon == NULL || strcmp(canon, sealed) != 0) {
+        return ATL_E_UNSEAL;
+    }
+
+    ctlen = blen - SEAL_OVERHEAD;
+    out = apr_palloc(p, ctlen + 1);
+    ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) {
+        return APR_ENOMEM;
+    }
+    for (i = 0; i < keys->count; i++) {
+        if (open_with(ctx, keys_cipher(keys), keys->key[i], buf, ctlen, purpose, out)) {
+            out[ctlen] = '\0';
+            *plain = (const char *)out;
+            if (len) {
+                *len = ctlen;
+            }
+            rv = APR_SUCCESS;
+            break;
+        }
+    }
+    EVP_CIPHER_CTX_free(ctx);
+    return rv;
+}
+
+int atl_seal_equal(const char *a, const char *b)
+{
+    size_t la, lb;
+    int diff;
+
+    if (a == NULL || b == NULL) {
+        return 0;
+    }
+    la = strlen(a);
+    lb = strlen(b);
+    /* When the lengths differ, b is compared with itself so that the time
+     * taken depends on the lengths only, never on the content. */
+    diff = CRYPTO_memcmp(la == lb ? a : b, b, lb);
+    return la == lb && diff == 0;
+}

@@ -1,0 +1,292 @@
+/* Unit tests of atl_seal: AES-256-GCM sealing of session values. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include <apr_general.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+
+#include "atl_seal.h"
+
+static apr_pool_t *pool;
+
+static const char *secret_a = "0123456789abcdef0123456789abcdef-A";
+static const char *secret_b = "fedcba9876543210fedcba9876543210-B";
+
+static void setup(void)
+{
+    apr_initialize();
+    apr_pool_create(&pool, NULL);
+}
+
+static void teardown(void)
+{
+    apr_pool_destroy(pool);
+    apr_terminate();
+}
+
+static atl_seal_keys_t *make_keys(const char *first, const char *second)
+{
+    apr_array_header_t *secrets = apr_array_make(pool, 2, sizeof(const char *));
+    atl_seal_keys_t *keys = NULL;
+    const char *errmsg = NULL;
+
+    APR_ARRAY_PUSH(secrets, const char *) = first;
+    if (second) {
+        APR_ARRAY_PUSH(secrets, const char *) = second;
+    }
+    ck_assert_int_eq(atl_seal_keys_make(&keys, &errmsg, pool, secrets), APR_SUCCESS);
+    ck_assert_ptr_nonnull(keys);
+    return keys;
+}
+
+static const char *seal_str(const atl_seal_keys_t *keys, const char *purpose,
+                            const char *plain)
+{
+    const char *sealed = NULL;
+    ck_assert_int_eq(atl_seal(&sealed, pool, keys, purpose, plain, strlen(plain)),
+                     APR_SUCCESS);
+    ck_assert_ptr_nonnull(sealed);
+    return sealed;
+}
+
+START_TEST(round_trip)
+{
+    atl_seal_keys_t *keys = make_keys(secret_a, NULL);
+    const char *plain = "I1\naacc-123\nemail@example.com\n";
+    const char *sealed = seal_str(keys, "identity", plain);
+    const char *out = NULL;
+    apr_size_t len = 0;
+    const char *c;
+
+    /* base64url without padding: no '+', '/', '=' */
+    for (c = sealed; *c; c++) {
+        ck_assert_msg(strchr("+/=", *c) == NULL, "non-base64url char in %s", sealed);
+    }
+    ck_assert_int_eq(atl_unseal(&out, &len, pool, keys, "identity", sealed), APR_SUCCESS);
+    ck_assert_uint_eq(len, strlen(plain));
+    ck_assert_str_eq(out, plain);
+}
+END_TEST
+
+START_TEST(round_trip_binary_and_empty)
+{
+    atl_seal_keys_t *keys = make_keys(secret_a, NULL);
+    const char bin[] = {'a', '\0', 'b', '\n', (char)0xff};
+    const char *sealed = NULL, *out = NULL;
+    apr_size_t len = 99;
+
+    ck_assert_int_eq(atl_seal(&sealed, pool, keys, "p", bin, sizeof(bin)), APR_SUCCESS);
+    ck_assert_int_eq(atl_unseal(&out, &len, pool, keys, "p", sealed), APR_SUCCESS);
+    ck_assert_uint_eq(len, sizeof(bin));
+    ck_assert_int_eq(memcmp(out, bin, sizeof(bin)), 0);
+    ck_assert_int_eq(out[len], '\0');
+
+    ck_assert_int_eq(atl_seal(&sealed, pool, keys, "p", "", 0), APR_SUCCESS);
+    ck_assert_int_eq(atl_unseal(&out, &len, pool, keys, "p", sealed), APR_SUCCESS);
+    ck_assert_uint_eq(len, 0);
+    ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(two_seals_differ)
+{
+    atl_seal_keys_t *keys = make_keys(secret_a, NULL);
+    const char *s1 = seal_str(keys, "identity", "same value");
+    const char *s2 = seal_str(keys, "identity", "same value");
+
+    ck_assert_str_ne(s1, s2);
+    /* The IV follows the version byte: the first characters after the
+     * first one must differ too (a static IV would keep them equal). */
+    ck_assert_int_ne(memcmp(s1 + 2, s2 + 2, 14), 0);
+}
+END_TEST
+
+START_TEST(tamper_every_position)
+{
+    atl_seal_keys_t *keys = make_keys(secret_a, NULL);
+    const char *sealed = seal_str(keys, "identity", "account=alice;admin=0");
+    apr_size_t n = strlen(sealed), i;
+    const char *out;
+
+    for (i = 0; i < n; i++) {
+        char *t = apr_pstrdup(pool, sealed);
+        /* Replace by a different base64url character. */
+        t[i] = t[i] == 'A' ? 'B' : 'A';
+        out = "unchanged";
+        ck_assert_msg(atl_unseal(&out, NULL, pool, keys, "identity", t) == ATL_E_UNSEAL,
+                      "tampered position %u unsealed", (unsigned)i);
+        ck_assert_ptr_null(out);
+        /* The other alphabet's spelling of a char must not pass either. */
+        t = apr_pstrdup(pool, sealed);
+        if (t[i] == '-' || t[i] == '_') {
+            t[i] = t[i] == '-' ? '+' : '/';
+            ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "identity", t),
+                             ATL_E_UNSEAL);
+        }
+    }
+}
+END_TEST
+
+START_TEST(truncation_and_extension_fail)
+{
+    atl_seal_keys_t *keys = make_keys(secret_a, NULL);
+    const char *sealed = seal_str(keys, "identity", "some value to protect");
+    apr_size_t n = strlen(sealed), cut;
+    const char *out;
+
+    for (cut = 0; cut < n; cut++) {
+        const char *t = apr_pstrndup(pool, sealed, cut);
+        ck_assert_msg(atl_unseal(&out, NULL, pool, keys, "identity", t) == ATL_E_UNSEAL,
+                      "truncated to %u unsealed", (unsigned)cut);
+    }
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "identity",
+                                apr_pstrcat(pool, sealed, "A", NULL)),
+                     ATL_E_UNSEAL);
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "identity",
+                                apr_pstrcat(pool, sealed, "==", NULL)),
+                     ATL_E_UNSEAL);
+}
+END_TEST
+
+START_TEST(wrong_purpose_fails)
+{
+    atl_seal_keys_t *keys = make_keys(secret_a, NULL);
+    const char *sealed = seal_str(keys, "identity", "value");
+    const char *out;
+
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "pending", sealed), ATL_E_UNSEAL);
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "identit", sealed), ATL_E_UNSEAL);
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "", sealed), ATL_E_UNSEAL);
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "identity", sealed), APR_SUCCESS);
+}
+END_TEST
+
+START_TEST(rotation)
+{
+    atl_seal_keys_t *ka = make_keys(secret_a, NULL);
+    atl_seal_keys_t *kba = make_keys(secret_b, secret_a);
+    atl_seal_keys_t *kb = make_keys(secret_b, NULL);
+    const char *sealed_a = seal_str(ka, "identity", "rotated value");
+    const char *sealed_ba = seal_str(kba, "identity", "new value");
+    const char *out = NULL;
+
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, kba, "identity", sealed_a),
+                     APR_SUCCESS);
+    ck_assert_str_eq(out, "rotated value");
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, kb, "identity", sealed_a),
+                     ATL_E_UNSEAL);
+    /* The first secret seals: [B, A] seals with B. */
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, kb, "identity", sealed_ba),
+                     APR_SUCCESS);
+    ck_assert_str_eq(out, "new value");
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, ka, "identity", sealed_ba),
+                     ATL_E_UNSEAL);
+}
+END_TEST
+
+START_TEST(short_or_missing_secret_refused)
+{
+    apr_array_header_t *secrets = apr_array_make(pool, 2, sizeof(const char *));
+    atl_seal_keys_t *keys = (atl_seal_keys_t *)1;
+    const char *errmsg = NULL;
+    char s31[32];
+
+    memset(s31, 'x', 31);
+    s31[31] = '\0';
+
+    ck_assert_int_eq(atl_seal_keys_make(&keys, &errmsg, pool, secrets), ATL_E_BADINPUT);
+    ck_assert_ptr_null(keys);
+    ck_assert_ptr_nonnull(errmsg);
+
+    ck_assert_int_eq(atl_seal_keys_make(&keys, &errmsg, pool, NULL), ATL_E_BADINPUT);
+
+    APR_ARRAY_PUSH(secrets, const char *) = secret_a;
+    APR_ARRAY_PUSH(secrets, const char *) = s31;
+    errmsg = NULL;
+    ck_assert_int_eq(atl_seal_keys_make(&keys, &errmsg, pool, secrets), ATL_E_BADINPUT);
+    ck_assert_ptr_nonnull(errmsg);
+    ck_assert_ptr_null(strstr(errmsg, s31));
+    ck_assert_ptr_nonnull(strstr(errmsg, "32"));
+
+    /* Exactly 32 bytes is enough. */
+    apr_array_clear(secrets);
+    APR_ARRAY_PUSH(secrets, const char *) = "0123456789abcdef0123456789abcdef";
+    ck_assert_int_eq(atl_seal_keys_make(&keys, &errmsg, pool, secrets), APR_SUCCESS);
+    ck_assert_ptr_nonnull(keys);
+}
+END_TEST
+
+START_TEST(garbage_fails)
+{
+    atl_seal_keys_t *keys = make_keys(secret_a, NULL);
+    const char *out = "x";
+    char *big;
+
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "identity", NULL), ATL_E_UNSEAL);
+    ck_assert_ptr_null(out);
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "identity", ""), ATL_E_UNSEAL);
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "identity", "A"), ATL_E_UNSEAL);
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "identity", "!!!!not base64!!!!"),
+                     ATL_E_UNSEAL);
+    ck_assert_int_eq(
+        atl_unseal(&out, NULL, pool, keys, "identity",
+                   "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        ATL_E_UNSEAL);
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, NULL, "identity", "AAAA"),
+                     ATL_E_UNSEAL);
+    /* Over the size limit: refused before decoding. */
+    big = apr_palloc(pool, 70000);
+    memset(big, 'A', 69999);
+    big[69999] = '\0';
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "identity", big), ATL_E_UNSEAL);
+}
+END_TEST
+
+START_TEST(equal_constant_time_semantics)
+{
+    ck_assert_int_eq(atl_seal_equal("abc", "abc"), 1);
+    ck_assert_int_eq(atl_seal_equal("", ""), 1);
+    ck_assert_int_eq(atl_seal_equal("abc", "abd"), 0);
+    ck_assert_int_eq(atl_seal_equal("abc", "ab"), 0);
+    ck_assert_int_eq(atl_seal_equal("ab", "abc"), 0);
+    ck_assert_int_eq(atl_seal_equal("", "a"), 0);
+    ck_assert_int_eq(atl_seal_equal(NULL, "a"), 0);
+    ck_assert_int_eq(atl_seal_equal("a", NULL), 0);
+    ck_assert_int_eq(atl_seal_equal(NULL, NULL), 0);
+}
+END_TEST
+
+static Suite *seal_suite(void)
+{
+    Suite *s = suite_create("seal");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, round_trip);
+    tcase_add_test(tc, round_trip_binary_and_empty);
+    tcase_add_test(tc, two_seals_differ);
+    tcase_add_test(tc, tamper_every_position);
+    tcase_add_test(tc, truncation_and_extension_fail);
+    tcase_add_test(tc, wrong_purpose_fails);
+    tcase_add_test(tc, rotation);
+    tcase_add_test(tc, short_or_missing_secret_refused);
+    tcase_add_test(tc, garbage_fails);
+    tcase_add_test(tc, equal_constant_time_semantics);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(seal_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -5,25 +5,14 @@
 
 #include <check.h>
 
+#include "atl_check.h"
+
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
 
 #include "atl_authorize.h"
 
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    apr_initialize();
-    apr_pool_create(&pool, NULL);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    apr_terminate();
-}
 
 static apr_array_header_t *parse_ok(const char *spec)
 {
@@ -194,7 +183,7 @@ static Suite *authorize_suite(void)
     Suite *s = suite_create("authorize");
     TCase *tc = tcase_create("core");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, atl_check_setup, atl_check_teardown);
     tcase_add_test(tc, parse_simple);
     tcase_add_test(tc, parse_literal_values);
     tcase_add_test(tc, parse_empty_spec);
@@ -209,11 +198,5 @@ static Suite *authorize_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(authorize_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return atl_check_run(authorize_suite());
 }

@@ -5,6 +5,8 @@
 
 #include <check.h>
 
+#include "atl_check.h"
+
 #include <apr_general.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -12,19 +14,6 @@
 
 #include "atl_identity.h"
 
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    apr_initialize();
-    apr_pool_create(&pool, NULL);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    apr_terminate();
-}
 
 static void add_site(atl_identity_t *id, const char *cid, const char *name,
                      const char *host)
@@ -459,7 +448,7 @@ static Suite *identity_suite(void)
     Suite *s = suite_create("identity");
     TCase *tc = tcase_create("core");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, atl_check_setup, atl_check_teardown);
     tcase_add_test(tc, names);
     tcase_add_test(tc, names_follow_the_rule);
     tcase_add_test(tc, encode_decode_every_field);
@@ -479,11 +468,5 @@ static Suite *identity_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(identity_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return atl_check_run(identity_suite());
 }

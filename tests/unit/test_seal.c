@@ -5,28 +5,17 @@
 
 #include <check.h>
 
+#include "atl_check.h"
+
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
 
 #include "atl_seal.h"
 
-static apr_pool_t *pool;
 
 static const char *secret_a = "0123456789abcdef0123456789abcdef-A";
 static const char *secret_b = "fedcba9876543210fedcba9876543210-B";
-
-static void setup(void)
-{
-    apr_initialize();
-    apr_pool_create(&pool, NULL);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    apr_terminate();
-}
 
 static atl_seal_keys_t *make_keys(const char *first, const char *second)
 {
@@ -265,7 +254,7 @@ static Suite *seal_suite(void)
     Suite *s = suite_create("seal");
     TCase *tc = tcase_create("core");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, atl_check_setup, atl_check_teardown);
     tcase_add_test(tc, round_trip);
     tcase_add_test(tc, round_trip_binary_and_empty);
     tcase_add_test(tc, two_seals_differ);
@@ -282,11 +271,5 @@ static Suite *seal_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(seal_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return atl_check_run(seal_suite());
 }

@@ -7,6 +7,8 @@
 
 #include <check.h>
 
+#include "atl_check.h"
+
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
@@ -218,11 +220,5 @@ static Suite *secret_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(secret_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return atl_check_run(secret_suite());
 }

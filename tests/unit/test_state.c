@@ -5,25 +5,14 @@
 
 #include <check.h>
 
+#include "atl_check.h"
+
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
 
 #include "atl_state.h"
 
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    apr_initialize();
-    apr_pool_create(&pool, NULL);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    apr_terminate();
-}
 
 static const char *new_state(void)
 {
@@ -314,7 +303,7 @@ static Suite *state_suite(void)
     Suite *s = suite_create("state");
     TCase *tc = tcase_create("core");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, atl_check_setup, atl_check_teardown);
     tcase_add_test(tc, generate);
     tcase_add_test(tc, well_formed);
     tcase_add_test(tc, encode_decode_round_trip);
@@ -330,11 +319,5 @@ static Suite *state_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(state_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return atl_check_run(state_suite());
 }

@@ -114,11 +114,13 @@ typedef struct {
  * and subrequests through the request config. */
 typedef struct {
     atl_identity_t *id;             /* NULL: anonymous */
+    session_rec *changed;           /* the session, once the module set a value */
 } atl_req_t;
 
 static APR_OPTIONAL_FN_TYPE(ap_session_load) *atl_session_load;
 static APR_OPTIONAL_FN_TYPE(ap_session_get) *atl_session_get;
 static APR_OPTIONAL_FN_TYPE(ap_session_set) *atl_session_set;
+static APR_OPTIONAL_FN_TYPE(ap_session_save) *atl_session_save;
 
 /* ------------------------------------------------------------------ */
 /* Configuration                                                      */
@@ -641,7 +643,8 @@ static int atl_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     atl_session_load = APR_RETRIEVE_OPTIONAL_FN(ap_session_load);
     atl_session_get = APR_RETRIEVE_OPTIONAL_FN(ap_session_get);
     atl_session_set = APR_RETRIEVE_OPTIONAL_FN(ap_session_set);
-    if (!atl_session_load || !atl_session_get || !atl_session_set) {
+    atl_session_save = APR_RETRIEVE_OPTIONAL_FN(ap_session_save);
+    if (!atl_session_load || !atl_session_get || !atl_session_set || !atl_session_save) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                      "ATL00002: mod_session is not loaded: add LoadModule lines "
                      "for session_module and session_cookie_module (or "
@@ -764,12 +767,20 @@ static request_rec *atl_initial(request_rec *r)
     }
 }
 
+static atl_req_t *atl_req(request_rec *r)
+{
+    atl_req_t *rq = ap_get_module_config(r->request_config, &auth_atlassian_module);
+
+    if (!rq) {
+        rq = apr_pcalloc(r->pool, sizeof(*rq));
+        ap_set_module_config(r->request_config, &auth_atlassian_module, rq);
+    }
+    return rq;
+}
+
 static void atl_set_req(request_rec *r, atl_identity_t *id)
 {
-    atl_req_t *rq = apr_pcalloc(r->pool, sizeof(*rq));
-
-    rq->id = id;
-    ap_set_module_config(r->request_config, &auth_atlassian_module, rq);
+    atl_req(r)->id = id;
 }
 
 /* The identity of this request, or of the request it derives from. */
@@ -805,6 +816,34 @@ static const char *atl_session_value(request_rec *r, session_rec *z, const char 
 
     atl_session_get(r, z, key, &v);
     return v && *v ? v : NULL;
+}
+
+/* Set (or with NULL remove) one of the module's values. */
+static apr_status_t atl_store(request_rec *r, session_rec *z, const char *key,
+                              const char *value)
+{
+    atl_req(r)->changed = z;
+    return atl_session_set(r, z, key, value);
+}
+
+/* Save a session the module changed, now, before the answer leaves
+ * check_authn. mod_session's output filter would save it too, except with
+ * "SessionCookieRemove On": httpd then reloads the session from a request
+ * whose cookie it already removed, finds a blank one, and the module's
+ * values would be lost. The filter skips a session that was written. */
+static int atl_commit(request_rec *r, int status)
+{
+    atl_req_t *rq = ap_get_module_config(r->request_config, &auth_atlassian_module);
+
+    if (rq && rq->changed) {
+        if (atl_session_save(r, rq->changed) != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          "ATL00014: the session could not be saved (see "
+                          "mod_session's message above)");
+        }
+        rq->changed = NULL;
+    }
+    return status;
 }
 
 /* The login stored in the session, or NULL (not logged in, expired, or a
@@ -950,7 +989,7 @@ static apr_status_t atl_store_pending(request_rec *r, session_rec *z,
         atl_state_remove(list, 0);
         sealed = NULL;
     }
-    return atl_session_set(r, z, ATL_SESSION_PENDING, sealed);
+    return atl_store(r, z, ATL_SESSION_PENDING, sealed);
 }
 
 static int atl_start_login(request_rec *r, session_rec *z, const atl_srv_conf *c,
@@ -983,7 +1022,7 @@ static int atl_start_login(request_rec *r, session_rec *z, const atl_srv_conf *c
 
     /* A login value that did not pass (expired, unreadable) goes: it only
      * takes room in the cookie. */
-    atl_session_set(r, z, ATL_SESSION_LOGIN, NULL);
+    atl_store(r, z, ATL_SESSION_LOGIN, NULL);
     if (atl_store_pending(r, z, c, list, ATL_BUDGET_PENDING) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "ATL00021: the pending login could not be stored in the "
@@ -1122,8 +1161,8 @@ static int atl_callback_logout(request_rec *r, session_rec *z,
         return atl_error_page(r, HTTP_BAD_REQUEST,
                               "The page to go to after signing out is not allowed.");
     }
-    atl_session_set(r, z, ATL_SESSION_LOGIN, NULL);
-    atl_session_set(r, z, ATL_SESSION_PENDING, NULL);
+    atl_store(r, z, ATL_SESSION_LOGIN, NULL);
+    atl_store(r, z, ATL_SESSION_PENDING, NULL);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ATL00032: logged out");
     return atl_redirect(r, target);
 }
@@ -1277,7 +1316,7 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
                       "turn off AtlassianPassAccessToken/AtlassianRefresh",
                       strlen(sealed));
     }
-    atl_session_set(r, z, ATL_SESSION_LOGIN, sealed);
+    atl_store(r, z, ATL_SESSION_LOGIN, sealed);
     /* Other tabs' pending logins share what room is left. */
     if (list->nelts) {
         apr_size_t used = strlen(sealed);
@@ -1325,10 +1364,10 @@ static int atl_callback_error(request_rec *r, session_rec *z, const atl_srv_conf
 
 /* Handle a request to the callback path. Returns an HTTP status, or
  * ATL_INFO_READY when the request is an ?info=json of a logged-in user. */
-static int atl_callback(request_rec *r, const atl_srv_conf *c, const atl_dir_conf *d)
+static int atl_callback(request_rec *r, const atl_srv_conf *c, const atl_dir_conf *d,
+                        session_rec *z)
 {
     atl_callback_t cb;
-    session_rec *z;
 
     apr_table_setn(r->notes, ATL_NOTE_HANDLED, "1");
     apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
@@ -1348,7 +1387,6 @@ static int atl_callback(request_rec *r, const atl_srv_conf *c, const atl_dir_con
         return atl_error_page(r, HTTP_BAD_REQUEST,
                               "The sign-in answer is not valid.");
     }
-    z = atl_load_session(r);
     if (!z) {
         return atl_callback_misconfigured(r, "no session (\"Session On\" and a "
                                              "session store are missing)");
@@ -1381,13 +1419,39 @@ static int atl_header_parser(request_rec *r)
     return DECLINED;
 }
 
+/* The request belongs to this login: user, variables, headers. */
+static int atl_logged_in(request_rec *r, const atl_dir_conf *d, atl_identity_t *id,
+                         int rc)
+{
+    int field = d->remote_user == -1 ? ATL_F_ACCOUNT_ID : d->remote_user;
+
+    if (!id->f[field]) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00063: account %s refused: its profile has no %s "
+                      "for REMOTE_USER (AtlassianRemoteUser)",
+                      id->f[ATL_F_ACCOUNT_ID], atl_identity_json_name(field));
+        return atl_error_page(r, HTTP_FORBIDDEN,
+                              "Your Atlassian profile lacks the information "
+                              "this site needs.");
+    }
+    r->user = (char *)id->f[field];
+    r->ap_auth_type = (char *)ATL_AUTH_TYPE;
+    atl_set_req(r, id);
+    atl_pass_identity(r, id, d);
+    /* The application decides how its own pages are cached. */
+    if (rc != ATL_INFO_READY) {
+        apr_table_unset(r->err_headers_out, "Cache-Control");
+    }
+    return OK;
+}
+
 static int atl_check_authn(request_rec *r)
 {
     const atl_srv_conf *c;
     const atl_dir_conf *d;
     atl_identity_t *id;
     session_rec *z;
-    int field, rc, unauth;
+    int rc, unauth;
 
     if (!atl_is_ours(r)) {
         return DECLINED;
@@ -1413,17 +1477,23 @@ static int atl_check_authn(request_rec *r)
     }
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
 
+    /* A subrequest or internal redirect of a logged-in request is that
+     * login: the session is not read again. (With SessionCookieRemove On,
+     * httpd could not: it reads the cookie once and removes it.) */
+    if ((r->main || r->prev) && (id = atl_get_identity(r->main ? r->main : r->prev))) {
+        return atl_logged_in(r, d, id, DECLINED);
+    }
+
+    /* The session is loaded once per request, for the same reason. */
+    z = atl_load_session(r);
     rc = DECLINED;
-    id = NULL;
     if (!r->main && !strcmp(r->uri, c->redirect_path)) {
-        rc = atl_callback(r, c, d);
+        rc = atl_callback(r, c, d, z);
         if (rc != ATL_INFO_READY) {
-            return rc;
+            return atl_commit(r, rc);
         }
         /* ?info=json for a logged-in user: the handler answers. */
     }
-
-    z = atl_load_session(r);
     if (!z) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "ATL00062: AuthType Atlassian needs a session here: add "
@@ -1434,25 +1504,7 @@ static int atl_check_authn(request_rec *r)
     }
     id = atl_load_identity(r, z, c, d);
     if (id) {
-        field = d->remote_user == -1 ? ATL_F_ACCOUNT_ID : d->remote_user;
-        if (!id->f[field]) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                          "ATL00063: account %s refused: its profile has no %s "
-                          "for REMOTE_USER (AtlassianRemoteUser)",
-                          id->f[ATL_F_ACCOUNT_ID], atl_identity_json_name(field));
-            return atl_error_page(r, HTTP_FORBIDDEN,
-                                  "Your Atlassian profile lacks the information "
-                                  "this site needs.");
-        }
-        r->user = (char *)id->f[field];
-        r->ap_auth_type = (char *)ATL_AUTH_TYPE;
-        atl_set_req(r, id);
-        atl_pass_identity(r, id, d);
-        /* The application decides how its own pages are cached. */
-        if (rc != ATL_INFO_READY) {
-            apr_table_unset(r->err_headers_out, "Cache-Control");
-        }
-        return OK;
+        return atl_logged_in(r, d, id, rc);
     }
 
     unauth = d->unauth == -1 ? ATL_UNAUTH_AUTH : d->unauth;
@@ -1467,7 +1519,7 @@ static int atl_check_authn(request_rec *r)
     if (unauth == ATL_UNAUTH_401 || !atl_is_browser(r) || r->main) {
         return atl_unauthorized(r);
     }
-    return atl_start_login(r, z, c, d);
+    return atl_commit(r, atl_start_login(r, z, c, d));
 }
 
 /* Callback requests that check_authn never saw: the location lacks what
@@ -1601,13 +1653,18 @@ static const char *atl_parse_require(cmd_parms *cmd, const char *line,
 static const char *atl_parse_require_site(cmd_parms *cmd, const char *line,
                                           const void **parsed)
 {
-    /* The location that asks for sites fetches them at login. */
+    /* The location that asks for sites fetches them at login. httpd makes
+     * a module's per-directory config only for its first directive in a
+     * section, so a section whose only mention of the module is this
+     * Require gets one here. */
     if (cmd->context) {
         atl_dir_conf *d = ap_get_module_config(cmd->context, &auth_atlassian_module);
 
-        if (d) {
-            d->require_sites = 1;
+        if (!d) {
+            d = atl_create_dir(cmd->pool, (char *)cmd->path);
+            ap_set_module_config(cmd->context, &auth_atlassian_module, d);
         }
+        d->require_sites = 1;
     }
     return atl_parse_require(cmd, line, parsed);
 }

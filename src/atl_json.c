@@ -417,8 +417,22 @@ apr_status_t atl_json_parse_profile(atl_identity_t *id, const char **errmsg,
     }
 
     for (i = 0; i < ATL_JSON_COUNT(atl_json_profile_map); i++) {
-        f[atl_json_profile_map[i].field] = atl_json_field(
-            p, o, atl_json_profile_map[i].key, atl_json_profile_map[i].max);
+        atl_field_e field = atl_json_profile_map[i].field;
+        apr_size_t max = atl_json_profile_map[i].max;
+
+        /* Values that identify or admit someone (Require atlassian-email,
+         * REMOTE_USER, the account_status check) are taken whole or not at
+         * all: cleaning "mallory\u0000@example.com" or "act\u0000ive" into
+         * something else must never make it match. */
+        if (field == ATL_F_EMAIL || field == ATL_F_NICKNAME
+            || field == ATL_F_ACCOUNT_STATUS) {
+            s = atl_json_get_string(o, atl_json_profile_map[i].key, &slen);
+            if (s && slen > 0 && slen <= max && !atl_json_has_ctrl(s, slen)) {
+                f[field] = apr_pstrmemdup(p, s, slen);
+            }
+            continue;
+        }
+        f[field] = atl_json_field(p, o, atl_json_profile_map[i].key, max);
     }
 
     /* Only a real boolean says whether the address was verified. */

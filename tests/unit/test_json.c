@@ -606,10 +606,27 @@ START_TEST(profile_control_chars_stripped)
                       "\"extended_profile\":{\"location\":\"Syd\\u007fney\"}}"),
         APR_SUCCESS);
     ck_assert_str_eq(id->f[ATL_F_NAME], "ab");
-    ck_assert_str_eq(id->f[ATL_F_EMAIL], "mia@example.com");
+    /* An email with a NUL is dropped, never cleaned into another address. */
+    ck_assert_ptr_null(id->f[ATL_F_EMAIL]);
     /* Nothing left: absent, never an empty value. */
     ck_assert_ptr_null(id->f[ATL_F_NICKNAME]);
     ck_assert_str_eq(id->f[ATL_F_LOCATION], "Sydney");
+}
+END_TEST
+
+START_TEST(profile_identifying_fields_whole_or_dropped)
+{
+    atl_identity_t *id;
+    const char *err;
+
+    ck_assert_int_eq(parse_profile(&id, &err,
+                                   "{\"account_id\":\"a\",\"account_status\":"
+                                   "\"act\\u0000ive\",\"nickname\":\"mk\\rx\","
+                                   "\"email\":\"mia@example.com\"}"),
+                     APR_SUCCESS);
+    ck_assert_ptr_null(id->f[ATL_F_ACCOUNT_STATUS]);
+    ck_assert_ptr_null(id->f[ATL_F_NICKNAME]);
+    ck_assert_str_eq(id->f[ATL_F_EMAIL], "mia@example.com");
 }
 END_TEST
 
@@ -1454,6 +1471,7 @@ static Suite *json_suite(void)
     tcase_add_test(tc, profile_not_object);
     tcase_add_test(tc, profile_wrong_types_skipped);
     tcase_add_test(tc, profile_control_chars_stripped);
+    tcase_add_test(tc, profile_identifying_fields_whole_or_dropped);
     tcase_add_test(tc, profile_long_fields_cut);
     tcase_add_test(tc, sites_example);
     tcase_add_test(tc, sites_host);

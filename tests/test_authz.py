@@ -1,0 +1,169 @@
+"""Require atlassian-email, atlassian-account-id, atlassian-site, user, and
+their combinations: allowed users get the page, refused logged-in users get
+403 (never a new login)."""
+
+import pytest
+
+import atlharness as H
+
+# mod_authz_core logs every refusal at error level (AH01631).
+pytestmark = pytest.mark.allow_log_errors(r"AH01631:")
+
+
+def ok(b, name):
+    return b.get("/protected/authz/%s/ok.txt" % name)
+
+
+def assert_granted(r):
+    assert r.status == 200, r
+    assert r.text == "authorized\n"
+
+
+def assert_refused(b, r):
+    assert r.status == 403, r
+    assert r.location is None
+    assert r.header("WWW-Authenticate") is None
+    assert "authorized" not in r.text
+    assert "no-store" in (r.header("Cache-Control") or ""), r.headers
+
+
+@pytest.fixture
+def mia(httpd, fake):
+    b = httpd.browser()
+    b.login()
+    return b
+
+
+@pytest.mark.parametrize("name", ["email-wild", "email-exact", "email-qmark", "acct-yes",
+                                  "user-yes", "any-yes"])
+def test_granted(mia, fake, name):
+    assert_granted(ok(mia, name))
+    assert len(fake.requests("/authorize")) == 1
+
+
+@pytest.mark.parametrize("name", ["email-no", "acct-no", "user-no", "all-no"])
+def test_refused_logged_in_user_gets_403(mia, fake, name):
+    assert_refused(mia, ok(mia, name))
+    # No new login was started.
+    assert len(fake.requests("/authorize")) == 1
+
+
+def test_refused_before_login_means_login(httpd, fake):
+    # Not logged in: the location asks for a login first.
+    b = httpd.browser()
+    r = ok(b, "email-no")
+    assert r.status == 302
+    assert r.location.startswith(fake.urls()["authorize"] + "?")
+
+
+def test_login_started_at_refused_location(httpd, fake):
+    b = httpd.browser()
+    q = b.start_login("/protected/authz/acct-no/ok.txt")
+    cb = b.authorize(q["_location"])
+    b.finish_login(cb, "/protected/authz/acct-no/ok.txt")
+    assert_refused(b, ok(b, "acct-no"))
+    assert_granted(ok(b, "acct-yes"))
+
+
+@pytest.mark.parametrize("email,granted", [
+    ("MIA@EXAMPLE.COM", True),
+    ("mia@example.com@example.com", False),       # two @: not one address
+    ("mia@evil.com", False),
+    ("mia@example.com.evil.com", False),
+    ("mallory\x00@example.com", False),        # NUL: not one address
+    ("mallory@evil.com\x00@example.com", False),
+    ("mallory @example.com", False),
+])
+def test_email_matching(httpd, fake, email, granted):
+    fake.set_profile({"account_id": "acct-email", "account_status": "active", "email": email})
+    b = httpd.browser()
+    q = b.start_login("/protected/cgi/printenv.cgi")
+    r = b.get(b.authorize(q["_location"]))
+    if not granted and r.status in (403, 502):
+        return          # refusing such a login altogether is fine too
+    assert r.status == 302, r
+    r = ok(b, "email-wild")
+    if granted:
+        assert_granted(r)
+    else:
+        assert_refused(b, r)
+
+
+def test_email_missing_never_matches(httpd, fake):
+    fake.set_profile({"account_id": "acct-noemail", "account_status": "active"})
+    b = httpd.browser()
+    b.login()
+    assert_refused(b, ok(b, "email-wild"))
+    assert b.get("/protected/cgi/printenv.cgi").status == 200
+
+
+@pytest.mark.parametrize("name", ["site-name", "site-host", "site-id",
+                                  "fsite-name", "fsite-host", "fsite-id"])
+def test_site_granted(httpd, fake, name):
+    """site-*: Require atlassian-site alone (it implies AtlassianFetchSites);
+    fsite-*: the same with AtlassianFetchSites On."""
+    b = httpd.browser()
+    path = "/protected/authz/%s/ok.txt" % name
+    q = b.start_login(path)
+    cb = b.authorize(q["_location"])
+    b.finish_login(cb, path)
+    # The location asked for sites: they were fetched with the token.
+    res = fake.requests("/oauth/token/accessible-resources")
+    assert len(res) == 1
+    auth = dict((k.lower(), v) for k, v in res[0]["headers"])["authorization"]
+    assert auth == "Bearer " + fake.tokens_issued[-1]
+    assert_granted(ok(b, name))
+    assert_refused(b, ok(b, "site-no"))
+    assert_refused(b, ok(b, "fsite-no"))
+    info = b.get(H.CALLBACK + "?info=json").json()
+    assert sorted(info["sites"]) == ["acme.atlassian.net", "globex.atlassian.net"]
+    assert "1324a887-45db-1bf4-1e99-ef0ff456d421" in info["site_ids"]
+
+
+def test_site_refused_after_login_with_sites(httpd, fake):
+    b = httpd.browser()
+    path = "/protected/authz/site-no/ok.txt"
+    q = b.start_login(path)
+    b.finish_login(b.authorize(q["_location"]), path)
+    assert len(fake.requests("/oauth/token/accessible-resources")) == 1
+    assert_refused(b, ok(b, "site-no"))
+    assert len(fake.requests("/authorize")) == 1
+
+
+def test_site_without_fetched_sites_is_403_not_loop(mia, fake):
+    # The login started where no sites were needed: refused, no new login.
+    assert_refused(mia, ok(mia, "site-name"))
+    assert len(fake.requests("/authorize")) == 1
+
+
+def test_site_from_custom_sites_list(httpd, fake):
+    fake.set_sites([{"id": "cafe0000-0000-0000-0000-000000000001", "name": "initech",
+                     "url": "https://initech.atlassian.net", "scopes": []}])
+    b = httpd.browser()
+    path = "/protected/authz/site-no/ok.txt"
+    q = b.start_login(path)
+    b.finish_login(b.authorize(q["_location"]), path)
+    assert_granted(ok(b, "site-no"))
+    assert_refused(b, ok(b, "site-name"))
+
+
+@pytest.mark.parametrize("sites", ["not json", '{"id": "x"}', '[{"id": 5, "url": "https://acme.atlassian.net"}]', "[]"])
+def test_site_odd_resources(httpd, fake, sites):
+    fake.set_sites(sites)
+    b = httpd.browser()
+    path = "/protected/authz/site-name/ok.txt"
+    q = b.start_login(path)
+    r = b.get(b.authorize(q["_location"]))
+    if r.status == 302:
+        # A usable but empty list: logged in, refused by the site rule.
+        assert_refused(b, ok(b, "site-name"))
+    else:
+        assert r.status == 502, r
+
+
+def test_sites_variables(httpd, fake):
+    b = httpd.browser()
+    env = b.login("/protected/cgi-sites/printenv.cgi").env()
+    assert env["ATLASSIAN_SITES"] == "acme.atlassian.net,globex.atlassian.net"
+    assert env["ATLASSIAN_SITE_IDS"] == ("1324a887-45db-1bf4-1e99-ef0ff456d421,"
+                                         "8f2c6a31-0b7e-4c5d-9a21-3e4f5a6b7c8d")

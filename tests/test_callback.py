@@ -1,0 +1,431 @@
+"""The callback: refused accounts, bad or foreign states, replays, errors from
+Atlassian, malformed answers, timeouts, TLS, odd parameters, error pages."""
+
+import json
+import re
+import time
+import urllib.parse
+
+import pytest
+
+import atlharness as H
+
+CGI = "/protected/cgi/printenv.cgi"
+
+# The module-wide httpd of this file uses a short timeout (see the timeout test).
+HTTPD_OPTIONS = {"server_extra": "AtlassianTimeout 2"}
+
+
+def pending(httpd, path=CGI):
+    """A browser with one pending login: (browser, authorize params, callback URL)."""
+    b = httpd.browser()
+    q = b.start_login(path)
+    cb = b.authorize(q["_location"])
+    return b, q, cb
+
+
+def cb_parts(cb):
+    u = urllib.parse.urlsplit(cb)
+    q = urllib.parse.parse_qs(u.query)
+    return u.path, q["code"][0], q["state"][0]
+
+
+def assert_error_page(r, status, fake=None, secrets=()):
+    assert r.status == status, r
+    assert r.location is None, r
+    assert "no-store" in (r.header("Cache-Control") or ""), r.headers
+    assert (r.header("Referrer-Policy") or "").lower() == "no-referrer", r.headers
+    assert (r.header("Content-Type") or "").startswith("text/html"), r.headers
+    text = r.text
+    for s in (H.CLIENT_SECRET, H.SESSION_SECRET) + tuple(secrets):
+        assert s not in text, s
+    if fake is not None:
+        for t in fake.tokens_issued + fake.codes_issued:
+            assert t not in text
+
+
+def warn_line(httpd, mark, pattern):
+    text = httpd.wait_log(pattern, mark)
+    lines = [l for l in text.splitlines()
+             if re.search(r"\[auth_atlassian:(warn|error|crit)\]", l) and re.search(pattern, l)]
+    assert lines, "no warn-or-worse line matching %r in:\n%s" % (pattern, text)
+    return lines
+
+
+def info_line(httpd, mark, pattern):
+    text = httpd.wait_log(pattern, mark)
+    lines = [l for l in text.splitlines()
+             if re.search(r"\[auth_atlassian:(info|notice|warn|error)\]", l)
+             and re.search(pattern, l)]
+    assert lines, "no info-or-worse line matching %r in:\n%s" % (pattern, text)
+    return lines
+
+
+def assert_not_logged_in(b, fake):
+    r = b.get(CGI)
+    assert r.status == 302, r
+    assert r.location.startswith(fake.urls()["authorize"] + "?")
+
+
+# -- refused accounts and consent ------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["closed", "inactive"])
+def test_inactive_account_refused(httpd, fake, status):
+    prof = dict(json.loads(json.dumps(__import__("fake_atlassian").DEFAULT_PROFILE)))
+    prof["account_status"] = status
+    fake.set_profile(prof)
+    b, q, cb = pending(httpd)
+    mark = httpd.log_mark()
+    r = b.get(cb)
+    assert_error_page(r, 403, fake)
+    info_line(httpd, mark, r"ATL\d+:.*%s" % status)
+    assert_not_logged_in(b, fake)
+
+
+def test_access_denied_by_user(httpd, fake):
+    fake.auto_approve = False
+    b = httpd.browser()
+    q = b.start_login(CGI)
+    page = b.get(q["_location"])
+    assert page.status == 200 and "Allow" in page.text and "read:me" in page.text
+    rid = re.search(r'name="request" value="([^"]+)"', page.text).group(1)
+    r = b.post(fake.base + "/authorize/decide",
+               body=urllib.parse.urlencode({"request": rid, "decision": "deny"}),
+               headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 302
+    assert "error=access_denied" in r.location
+    mark = httpd.log_mark()
+    r = b.get(r.location)
+    assert_error_page(r, 403, fake)
+    info_line(httpd, mark, r"ATL\d+:.*access_denied")
+    assert fake.requests("/oauth/token") == []
+    assert_not_logged_in(b, fake)
+
+
+def test_consent_page_allow(httpd, fake):
+    fake.auto_approve = False
+    b = httpd.browser()
+    q = b.start_login(CGI + "?via=page")
+    page = b.get(q["_location"])
+    rid = re.search(r'name="request" value="([^"]+)"', page.text).group(1)
+    r = b.post(fake.base + "/authorize/decide",
+               body=urllib.parse.urlencode({"request": rid, "decision": "allow"}),
+               headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 302
+    b.finish_login(r.location, CGI + "?via=page")
+    assert b.get(CGI).env()["ATLASSIAN_EMAIL"] == "mia@example.com"
+
+
+def test_other_oauth_error_is_502(httpd, fake):
+    b, q, cb = pending(httpd)
+    r = b.get(H.CALLBACK + "?error=invalid_scope&error_description=bad&state=" + q["state"])
+    assert_error_page(r, 502, fake)
+
+
+# -- states ----------------------------------------------------------------------
+
+
+def test_state_mismatch(httpd, fake):
+    b, q, cb = pending(httpd)
+    path, code, state = cb_parts(cb)
+    other = ("A" if state[0] != "A" else "B") + state[1:]
+    mark = httpd.log_mark()
+    r = b.get(path + "?" + urllib.parse.urlencode({"code": code, "state": other}))
+    assert_error_page(r, 400, fake, secrets=(code,))
+    info_line(httpd, mark, r"ATL\d+:")
+    assert fake.requests("/oauth/token") == []
+    # The real pending login is still there.
+    b.finish_login(cb, CGI)
+
+
+def test_callback_without_pending_login(httpd, fake):
+    b, q, cb = pending(httpd)
+    fresh = httpd.browser()
+    r = fresh.get(cb)
+    assert_error_page(r, 400, fake)
+    assert fake.requests("/oauth/token") == []
+    # Without any cookie at all, and with a made-up state.
+    r = fresh.get(H.CALLBACK + "?code=abc&state=" + "A" * 43)
+    assert_error_page(r, 400, fake)
+
+
+def test_login_csrf_state_of_another_browser(httpd, fake):
+    victim, vq, vcb = pending(httpd, CGI + "?who=victim")
+    attacker, aq, acb = pending(httpd, CGI + "?who=attacker")
+    # The attacker makes the victim's browser open the attacker's callback.
+    r = victim.get(acb)
+    assert_error_page(r, 400, fake)
+    assert fake.requests("/oauth/token") == []
+    # The victim's own pending login still completes, as the victim.
+    victim.finish_login(vcb, CGI + "?who=victim")
+    assert victim.get(CGI).env()["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
+    # And the attacker's is untouched too.
+    attacker.finish_login(acb, CGI + "?who=attacker")
+
+
+def test_replayed_callback(httpd, fake):
+    b, q, cb = pending(httpd)
+    b.finish_login(cb, CGI)
+    r = b.get(cb)
+    assert_error_page(r, 400, fake)
+    assert len(fake.requests("/oauth/token")) == 1
+    # Still logged in from the first use.
+    assert b.get(CGI).status == 200
+    # Replayed in another browser (stolen URL): refused as well.
+    r = httpd.browser().get(cb)
+    assert r.status == 400
+    assert len(fake.requests("/oauth/token")) == 1
+
+
+# -- Atlassian failures ------------------------------------------------------------
+
+
+def test_token_endpoint_401(httpd, fake):
+    fake.fail("/oauth/token", 401, '{"error":"access_denied","error_description":"Unauthorized"}')
+    b, q, cb = pending(httpd)
+    mark = httpd.log_mark()
+    r = b.get(cb)
+    assert_error_page(r, 502, fake, secrets=(cb_parts(cb)[1],))
+    lines = warn_line(httpd, mark, r"ATL\d+:.*401")
+    assert not any(cb_parts(cb)[1] in l for l in lines)
+    assert_not_logged_in(b, fake)
+
+
+def test_token_endpoint_wrong_client_secret(make_httpd, fake):
+    h = make_httpd(client_secret="not-the-right-secret")
+    b, q, cb = pending(h)
+    mark = h.log_mark()
+    r = b.get(cb)
+    assert_error_page(r, 502, fake, secrets=("not-the-right-secret",))
+    lines = warn_line(h, mark, r"ATL\d+:.*401")
+    assert not any("not-the-right-secret" in l for l in lines)
+
+
+def test_token_invalid_grant(httpd, fake):
+    fake.fail("/oauth/token", 403, '{"error":"invalid_grant","error_description":"Unknown or invalid authorization code."}')
+    b, q, cb = pending(httpd)
+    mark = httpd.log_mark()
+    assert_error_page(b.get(cb), 502, fake)
+    warn_line(httpd, mark, r"ATL\d+:.*403")
+
+
+@pytest.mark.parametrize("body", [
+    "{}", '{"access_token": ""}', '{"access_token": 12}', "not json",
+    '{"access_token": "x", "token_type": "mac"}', "[]"])
+def test_token_answer_malformed(httpd, fake, body):
+    fake.fail("/oauth/token", 200, body)
+    b, q, cb = pending(httpd)
+    assert_error_page(b.get(cb), 502, fake)
+    assert_not_logged_in(b, fake)
+
+
+def test_profile_500(httpd, fake):
+    fake.fail("/me", 500, '{"error":"internal"}')
+    b, q, cb = pending(httpd)
+    mark = httpd.log_mark()
+    r = b.get(cb)
+    assert_error_page(r, 502, fake)
+    warn_line(httpd, mark, r"ATL\d+:.*500")
+    assert_not_logged_in(b, fake)
+
+
+def test_profile_401(httpd, fake):
+    fake.fail("/me", 401, '{"code":401,"message":"Unauthorized"}')
+    b, q, cb = pending(httpd)
+    assert_error_page(b.get(cb), 502, fake)
+
+
+@pytest.mark.parametrize("profile", [
+    '{"account_id": "abc", "email": ',                       # truncated
+    "<html>not json</html>",
+    '["account_id", "abc"]',
+    '"just a string"',
+    '{"email": "mia@example.com", "account_status": "active"}',   # no account_id
+    '{"account_id": "", "account_status": "active"}',
+    '{"account_id": 12345, "account_status": "active"}',
+    '{"account_id": null, "account_status": "active"}',
+    '{"account_id": ["a"], "account_status": "active"}',
+    '{"account_id": {"id": "a"}, "account_status": "active"}',
+])
+def test_profile_malformed(httpd, fake, profile):
+    fake.set_profile(profile)
+    b, q, cb = pending(httpd)
+    mark = httpd.log_mark()
+    r = b.get(cb)
+    assert_error_page(r, 502, fake)
+    warn_line(httpd, mark, r"ATL\d+:")
+    assert_not_logged_in(b, fake)
+
+
+def test_profile_oversized(httpd, fake):
+    fake.set_profile('{"account_id": "big", "account_status": "active", "pad": "'
+                     + "a" * (4 * 1024 * 1024) + '"}')
+    b, q, cb = pending(httpd)
+    r = b.get(cb)
+    assert_error_page(r, 502, fake)
+    assert_not_logged_in(b, fake)
+
+
+def test_profile_wrong_types_never_stringified(httpd, fake):
+    fake.set_profile({"account_id": "types-1", "account_status": "active",
+                      "email": ["mia@example.com"], "name": {"first": "Mia"},
+                      "nickname": 42, "email_verified": "yes", "locale": None,
+                      "extended_profile": "Designer"})
+    b, q, cb = pending(httpd)
+    r = b.get(cb)
+    if r.status == 502:
+        return      # the contract allows refusing such a login
+    assert r.status == 302, r
+    env = b.get(CGI).env()
+    assert env["ATLASSIAN_ACCOUNT_ID"] == "types-1"
+    for k in ("ATLASSIAN_EMAIL", "ATLASSIAN_NAME", "ATLASSIAN_NICKNAME",
+              "ATLASSIAN_EMAIL_VERIFIED", "ATLASSIAN_LOCALE", "ATLASSIAN_JOB_TITLE"):
+        assert k not in env, (k, env.get(k))
+    for k, v in env.items():
+        if "ATLASSIAN" in k:
+            assert not v.startswith("[") and not v.startswith("{"), (k, v)
+
+
+def test_profile_oversized_values_keep_cookie_small(httpd, fake):
+    fake.set_profile({"account_id": "long-1", "account_status": "active",
+                      "email": "long@example.com", "name": "N" * 3000,
+                      "picture": "https://x.example/" + "p" * 3000,
+                      "nickname": "k" * 3000,
+                      "extended_profile": {"job_title": "j" * 3000, "department": "d" * 3000,
+                                           "organization": "o" * 3000, "location": "l" * 3000}})
+    b, q, cb = pending(httpd)
+    r = b.get(cb)
+    assert r.status == 302, r
+    for v in r.header_all("Set-Cookie"):
+        assert len(v) < 4096, len(v)
+    env = b.get(CGI).env()
+    assert env["ATLASSIAN_ACCOUNT_ID"] == "long-1"
+    assert len(env.get("ATLASSIAN_NAME", "")) < 3000
+
+
+def test_sites_failure_is_502(httpd, fake):
+    fake.fail("/oauth/token/accessible-resources", 500, "{}")
+    b, q, cb = pending(httpd, "/protected/cgi-sites/printenv.cgi")
+    assert_error_page(b.get(cb), 502, fake)
+
+
+def test_timeout(httpd, fake):
+    fake.fail("/oauth/token", delay=6)
+    b, q, cb = pending(httpd)
+    mark = httpd.log_mark()
+    t0 = time.monotonic()
+    r = b.get(cb)
+    elapsed = time.monotonic() - t0
+    assert_error_page(r, 504, fake)
+    assert elapsed < 5, elapsed
+    warn_line(httpd, mark, r"ATL\d+:")
+    # The server still serves, and a new login works.
+    fake.clear_failure()
+    assert b.get("/public/ok.txt").status == 200
+    b2 = httpd.browser()
+    b2.login()
+
+
+def test_profile_timeout(httpd, fake):
+    fake.fail("/me", delay=6)
+    b, q, cb = pending(httpd)
+    t0 = time.monotonic()
+    r = b.get(cb)
+    assert time.monotonic() - t0 < 5
+    assert_error_page(r, 504, fake)
+
+
+def test_tls_wrong_ca(make_httpd, fake, certs):
+    h = make_httpd(ca_file=certs["wrong_ca"])
+    b, q, cb = pending(h)
+    mark = h.log_mark()
+    r = b.get(cb)
+    assert_error_page(r, 502, fake)
+    warn_line(h, mark, r"ATL\d+:")
+    # Nothing reached the token endpoint (the handshake failed).
+    assert fake.requests("/oauth/token") == []
+
+
+def test_token_endpoint_unreachable(make_httpd, fake):
+    port = H.free_port()
+    h = make_httpd(urls={"token": "https://127.0.0.1:%d/oauth/token" % port})
+    b, q, cb = pending(h)
+    assert_error_page(b.get(cb), 502, fake)
+
+
+# -- odd parameters --------------------------------------------------------------------
+
+
+def _bad_queries(code, state):
+    long = "A" * 5000
+    return [
+        "code=%s&code=%s&state=%s" % (code, code, state),
+        "code=%s&state=%s&state=%s" % (code, state, state),
+        "code=&state=%s" % state,
+        "code=%s&state=" % code,
+        "code&state=%s" % state,
+        "code=%s" % code,
+        "state=%s" % state,
+        "code=%s&state=%s" % (long, state),
+        "code=%s&state=%s" % (code, state + long),
+        "code=%s%%01x&state=%s" % (code, state),
+        "code=%s%%00&state=%s" % (code, state),
+        "code=%s&state=%s%%00" % (code, state),
+        "code=%s&state=%s%%0d%%0aSet-Cookie:%%20x=1" % (code, state),
+        "code=%s%%0a&state=%s" % (code, state),
+        "error=access_denied&error=access_denied&state=%s" % state,
+        "error=&state=%s" % state,
+        "error=%s&state=%s" % (long, state),
+        "code=%s&state=%s&code=%s" % (code, state, code),
+        "code=%s&state=%%ZZ%s" % (code, state),
+    ]
+
+
+@pytest.mark.parametrize("index", range(19))
+def test_bad_callback_parameters(httpd, fake, index):
+    b, q, cb = pending(httpd)
+    path, code, state = cb_parts(cb)
+    query = _bad_queries(code, state)[index]
+    r = b.get(path + "?" + query)
+    assert_error_page(r, 400, fake, secrets=(code,))
+    assert "Set-Cookie: x" not in str(r.headers)
+    assert fake.requests("/oauth/token") == []
+
+
+def test_error_page_does_not_echo_input(httpd, fake):
+    b, q, cb = pending(httpd)
+    path, code, state = cb_parts(cb)
+    evil = "<script>alert(1)</script>"
+    for query in ("code=%s&state=%s" % (urllib.parse.quote(evil), urllib.parse.quote(evil)),
+                  "code=%s&state=%s" % (urllib.parse.quote("<img src=x onerror=alert(1)>"), state[:-1] + "Z"),
+                  "error=%s&state=%s" % (urllib.parse.quote(evil), state),
+                  "error=access_denied&error_description=%s&state=%s" % (urllib.parse.quote(evil), state),
+                  "info=%s" % urllib.parse.quote(evil),
+                  "logout=%s" % urllib.parse.quote("https://evil.com/" + evil)):
+        r = b.get(path + "?" + query)
+        assert r.status in (400, 403, 502), (query, r)
+        assert "<script>" not in r.text and "<img" not in r.text, (query, r.text)
+        assert code not in r.text
+        assert "no-store" in (r.header("Cache-Control") or "")
+
+
+def test_error_page_never_shows_code_or_token(httpd, fake):
+    fake.fail("/me", 500, '{"error":"boom"}')
+    b, q, cb = pending(httpd)
+    path, code, state = cb_parts(cb)
+    r = b.get(cb)
+    assert_error_page(r, 502, fake, secrets=(code, state))
+    assert fake.tokens_issued, "the token step should have run"
+    for t in fake.tokens_issued:
+        assert t not in r.text
+
+
+def test_callback_other_methods(httpd, fake):
+    b, q, cb = pending(httpd)
+    path, code, state = cb_parts(cb)
+    r = b.request("POST", path, body=urllib.parse.urlencode({"code": code, "state": state}),
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status in (400, 401, 405), r
+    assert fake.requests("/oauth/token") == []
+    b.finish_login(cb, CGI)

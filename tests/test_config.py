@@ -1,0 +1,190 @@
+"""Configuration: `apache2 -t` refuses bad configurations with a message; a
+callback in a location without what it needs answers 500 and says why;
+nothing secret ever reaches the error log, even at trace8."""
+
+import re
+import urllib.parse
+
+import pytest
+
+import atlharness as H
+
+CGI = "/protected/cgi/printenv.cgi"
+
+
+def config_line(h, needle):
+    with open(h.conf) as f:
+        for i, line in enumerate(f, 1):
+            if needle in line:
+                return i
+    return None
+
+
+def test_valid_configuration_passes(make_httpd):
+    h = make_httpd(start=False)
+    rc, out = h.config_test()
+    assert rc == 0, out
+    assert "Syntax OK" in out
+
+
+def test_loopback_http_endpoints_accepted(make_httpd):
+    h = make_httpd(start=False, urls={"token": "http://localhost:1/oauth/token",
+                                      "profile": "http://127.0.0.1:1/me",
+                                      "resources": "http://[::1]:1/r",
+                                      "authorize": "http://127.0.0.1:1/authorize"})
+    rc, out = h.config_test()
+    assert rc == 0, out
+
+
+@pytest.mark.parametrize("case,opts,needle", [
+    ("no client id", {"omit": ["AtlassianClientID"]}, "AtlassianClientID"),
+    ("no client secret", {"omit": ["AtlassianClientSecret"]}, "AtlassianClientSecret"),
+    ("no session secret", {"omit": ["AtlassianSessionSecret"]}, "AtlassianSessionSecret"),
+    ("no redirect uri", {"omit": ["AtlassianRedirectURI"]}, "AtlassianRedirectURI"),
+    ("short session secret", {"session_secret": ["0123456789abcdef0123456789abcde"]},
+     "AtlassianSessionSecret"),
+    ("short second session secret", {"session_secret": [H.SESSION_SECRET, "short"]},
+     "AtlassianSessionSecret"),
+    ("remote user bogus", {"tail_extra": "<Location /protected/x>\n"
+                                         "    AtlassianRemoteUser bogus\n</Location>"},
+     "AtlassianRemoteUser"),
+    ("pass identity bogus", {"tail_extra": "<Location /protected/x>\n"
+                                           "    AtlassianPassIdentityAs everything\n</Location>"},
+     "AtlassianPassIdentityAs"),
+    ("unauth action bogus", {"tail_extra": "<Location /protected/x>\n"
+                                           "    AtlassianUnauthAction redirect\n</Location>"},
+     "AtlassianUnauthAction"),
+    ("token url not a url", {"urls": {"token": "not a url"}}, "AtlassianTokenURL"),
+    ("token url http non-loopback", {"urls": {"token": "http://auth.example.com/oauth/token"}},
+     "AtlassianTokenURL"),
+    ("profile url ftp", {"urls": {"profile": "ftp://127.0.0.1/me"}}, "AtlassianProfileURL"),
+    ("authorize url http non-loopback", {"urls": {"authorize": "http://evil.example/authorize"}},
+     "AtlassianAuthorizeURL"),
+    ("redirect uri http non-loopback", {"redirect_uri": "http://app.example.com/protected/oauth2callback"},
+     "AtlassianRedirectURI"),
+    ("timeout not a number", {"server_extra": "AtlassianTimeout soon"}, "AtlassianTimeout"),
+    ("secret file missing", {"client_secret": "file:/nonexistent/atl-secret"},
+     "AtlassianClientSecret"),
+    ("secret env unset", {"client_secret": "env:ATL_TEST_SURELY_UNSET_VARIABLE"},
+     "AtlassianClientSecret"),
+    ("authorize params override state", {"server_extra": 'AtlassianAuthorizeParams "state=x"'},
+     "AtlassianAuthorizeParams"),
+])
+def test_bad_configuration_refused(make_httpd, case, opts, needle):
+    h = make_httpd(start=False, **opts)
+    rc, out = h.config_test()
+    assert rc != 0, (case, out)
+    line = config_line(h, needle)
+    # The message names the directive (or httpd points at its line).
+    assert (needle.lower() in out.lower()
+            or (line is not None and ("line %d " % line) in out)), (case, out)
+    # The value of a secret is never printed.
+    assert H.CLIENT_SECRET not in out and H.SESSION_SECRET not in out
+
+
+def test_secret_values_not_in_config_errors(make_httpd):
+    h = make_httpd(start=False, session_secret=["tiny-secret-value"])
+    rc, out = h.config_test()
+    assert rc != 0
+    assert "tiny-secret-value" not in out
+
+
+@pytest.mark.allow_log_errors(r"ATL00030:")
+def test_callback_without_session(make_httpd, fake):
+    h = make_httpd(callback_path="/nosession/oauth2callback",
+                   tail_extra='<Location /nosession>\n    AuthType Atlassian\n'
+                              '    AuthName "Test"\n    Require valid-user\n</Location>')
+    b = h.browser()
+    q = b.start_login(CGI)
+    assert q["redirect_uri"] == h.base + "/nosession/oauth2callback"
+    cb = b.authorize(q["_location"])
+    mark = h.log_mark()
+    r = b.get(cb)
+    assert r.status == 500, r
+    assert "no-store" in (r.header("Cache-Control") or "")
+    log = h.wait_log(r"ATL\d+", mark)
+    lines = [l for l in log.splitlines() if re.search(r"\[auth_atlassian:error\].*ATL\d+:.*Session", l)]
+    assert lines, log
+    assert fake.requests("/oauth/token") == []
+
+
+@pytest.mark.allow_log_errors(r"ATL00030:")
+def test_callback_without_authtype(make_httpd, fake):
+    h = make_httpd(callback_path="/noauth/oauth2callback",
+                   tail_extra='<Location /noauth>\n    Session On\n'
+                              '    SessionCookieName atlassian_session path=/;HttpOnly\n'
+                              '</Location>')
+    b = h.browser()
+    q = b.start_login(CGI)
+    cb = b.authorize(q["_location"])
+    mark = h.log_mark()
+    r = b.get(cb)
+    assert r.status == 500, r
+    log = h.wait_log(r"ATL\d+", mark)
+    lines = [l for l in log.splitlines() if re.search(r"\[auth_atlassian:error\].*ATL\d+:.*AuthType", l)]
+    assert lines, log
+    assert fake.requests("/oauth/token") == []
+
+
+def test_nothing_secret_in_debug_log(make_httpd, fake):
+    h = make_httpd(start=False, loglevel="debug auth_atlassian:trace8 session:trace8",
+                   protected_extra="AtlassianPassAccessToken On\n    AtlassianRefresh On",
+                   server_extra='AtlassianScope "read:me offline_access"')
+    secret_file = h.write_secret_file("client.secret", H.CLIENT_SECRET + "\n")
+    h.rewrite_config(client_secret="file:" + secret_file)
+    h.start()
+    states, cookies = [], []
+
+    # A full login.
+    b = h.browser()
+    q = b.start_login(CGI, scope="read:me offline_access")
+    states.append(q["state"])
+    cb = b.authorize(q["_location"])
+    b.finish_login(cb, CGI)
+    env = b.get(CGI).env()
+    assert env["ATLASSIAN_ACCESS_TOKEN"] == fake.tokens_issued[0]
+    assert any(t.startswith("atl-rt-") for t in fake.tokens_issued), \
+        "offline_access should have produced a refresh token"
+    cookies.append(b.cookies[H.COOKIE])
+    b.get(H.CALLBACK + "?info=json")
+
+    # A failing one (token endpoint refuses), and a state mismatch.
+    fake.fail("/oauth/token", 401, '{"error":"access_denied","error_description":"Unauthorized"}')
+    b2 = h.browser()
+    q2 = b2.start_login(CGI, scope="read:me offline_access")
+    states.append(q2["state"])
+    cb2 = b2.authorize(q2["_location"])
+    assert b2.get(cb2).status == 502
+    b3 = h.browser()
+    q3 = b3.start_login(CGI, scope="read:me offline_access")
+    states.append(q3["state"])
+    cb3 = b3.authorize(q3["_location"])
+    u = urllib.parse.urlsplit(cb3)
+    code3 = urllib.parse.parse_qs(u.query)["code"][0]
+    assert b3.get(u.path + "?code=%s&state=%s" % (code3, "Z" * 43)).status == 400
+    fake.clear_failure()
+    # A tampered cookie (logged at debug).
+    b4 = h.browser()
+    b4.cookies[H.COOKIE] = cookies[0][:-10] + "AAAAAAAAAA"
+    b4.get(CGI)
+
+    log = h.read_log()
+    assert re.search(r"\[auth_atlassian:(debug|trace\d)\]", log), "no debug lines: the test sees nothing"
+    assert "ATL00046" in log or "logged in" in log
+    secrets = [("client secret", H.CLIENT_SECRET), ("session secret", H.SESSION_SECRET)]
+    secrets += [("code", c) for c in fake.codes_issued]
+    secrets += [("token", t) for t in fake.tokens_issued]
+    secrets += [("state", s) for s in states]
+    for what, s in secrets:
+        assert s not in log, "the error log contains a %s" % what
+        assert urllib.parse.quote(s, safe="") not in log, "the error log contains a %s" % what
+
+
+def test_redirect_uri_as_local_path(make_httpd, fake):
+    """AtlassianRedirectURI /path: resolved against the request's host."""
+    h = make_httpd(redirect_uri=H.CALLBACK)
+    b = h.browser()
+    env = b.login().env()      # asserts redirect_uri == http://127.0.0.1:<port>/protected/oauth2callback
+    assert env["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
+    body = __import__("json").loads(fake.requests("/oauth/token")[0]["body"])
+    assert body["redirect_uri"] == h.base + H.CALLBACK

@@ -1,0 +1,187 @@
+"""Sessions: lifetime, tampered cookies, other secrets, key rotation,
+mod_session_dbd with SQLite."""
+
+import json
+import sqlite3
+import time
+
+import pytest
+
+import atlharness as H
+
+CGI = "/protected/cgi/printenv.cgi"
+
+
+def assert_login_required(b, fake):
+    r = b.get(CGI)
+    assert r.status == 302, r
+    assert r.location.startswith(fake.urls()["authorize"] + "?"), r.location
+
+
+def test_cookie_is_sealed(browser, fake):
+    browser.login()
+    value = browser.cookies[H.COOKIE]
+    for clear in ("mia", "example.com", H.DEFAULT_ACCOUNT_ID, "Krystof", "Designer",
+                  "Sydney", "active"):
+        assert clear.lower() not in value.lower(), clear
+    for t in fake.tokens_issued:
+        assert t not in value
+
+
+def test_session_lifetime(make_httpd, fake):
+    h = make_httpd(protected_extra="AtlassianSessionLifetime 2")
+    b = h.browser()
+    b.login()
+    assert b.get(CGI).status == 200
+    time.sleep(3.2)
+    assert_login_required(b, fake)
+    # A new login works again.
+    b.login()
+
+
+def _flip_middle(value):
+    """Change one character in the middle of the longest base64url run."""
+    import re
+    runs = list(re.finditer(r"[A-Za-z0-9_-]{20,}", value))
+    assert runs, value
+    m = max(runs, key=lambda m: len(m.group(0)))
+    i = m.start() + len(m.group(0)) // 2
+    c = value[i]
+    new = "A" if c != "A" else "B"
+    return value[:i] + new + value[i + 1:]
+
+
+def test_tampered_cookie_is_not_a_login(browser, fake, httpd):
+    browser.login()
+    good = browser.cookies[H.COOKIE]
+    browser.cookies[H.COOKIE] = _flip_middle(good)
+    assert_login_required(browser, fake)
+    # Truncated.
+    browser.cookies[H.COOKIE] = good[: len(good) // 2]
+    assert_login_required(browser, fake)
+    # Replaced as a whole.
+    for v in ("garbage", "", "atl=1", "a%3Db%26c%3Dd", good[::-1]):
+        browser.cookies[H.COOKIE] = v
+        assert_login_required(browser, fake)
+    # The original still works (nothing was invalidated server-side).
+    browser.cookies[H.COOKIE] = good
+    assert browser.get(CGI).status == 200
+
+
+def test_cookie_from_other_secret_refused_and_rotation(make_httpd, fake):
+    a = make_httpd(session_secret=[H.SESSION_SECRET])
+    b_only = make_httpd(session_secret=[H.SESSION_SECRET_B])
+    rotated = make_httpd(session_secret=[H.SESSION_SECRET_B, H.SESSION_SECRET])
+    ba = a.browser()
+    ba.login()
+    cookie = ba.cookies[H.COOKIE]
+
+    other = b_only.browser()
+    other.cookies[H.COOKIE] = cookie
+    assert_login_required(other, fake)
+
+    rot = rotated.browser()
+    rot.cookies[H.COOKIE] = cookie
+    r = rot.get(CGI)
+    assert r.status == 200, r
+    assert r.env()["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
+
+    # A login on the rotated server seals with B: B alone reads it, A does not.
+    rot2 = rotated.browser()
+    rot2.login()
+    new_cookie = rot2.cookies[H.COOKIE]
+    other2 = b_only.browser()
+    other2.cookies[H.COOKIE] = new_cookie
+    assert other2.get(CGI).status == 200
+    back = a.browser()
+    back.cookies[H.COOKIE] = new_cookie
+    assert_login_required(back, fake)
+
+
+def test_session_secret_from_file(make_httpd, fake):
+    h = make_httpd(start=False)
+    path = h.write_secret_file("session.key", H.SESSION_SECRET + "\n")
+    h.rewrite_config(session_secret=["file:" + path])
+    h.start()
+    b = h.browser()
+    b.login()
+    # Same key material as the literal secret: cookies are interchangeable.
+    lit = make_httpd(session_secret=[H.SESSION_SECRET])
+    b2 = lit.browser()
+    b2.cookies[H.COOKIE] = b.cookies[H.COOKIE]
+    assert b2.get(CGI).status == 200
+
+
+def test_two_logins_seal_differently(httpd, fake):
+    b1 = httpd.browser()
+    b1.login()
+    b2 = httpd.browser()
+    b2.login()
+    assert b1.cookies[H.COOKIE] != b2.cookies[H.COOKIE]
+
+
+def test_other_modules_session_values_kept(make_httpd, fake):
+    """A value another module put in the same session survives a login."""
+    h = make_httpd(protected_extra='SessionEnv On')
+    b = h.browser()
+    # A session with a foreign key, set by the client (mod_session_cookie
+    # accepts unencrypted sessions): it must survive the login.
+    b.cookies[H.COOKIE] = "otherapp=keepme"
+    q = b.start_login(CGI)
+    assert "otherapp=keepme" in b.cookies[H.COOKIE]
+    b.finish_login(b.authorize(q["_location"]), CGI)
+    assert "otherapp=keepme" in b.cookies[H.COOKIE]
+    env = b.get(CGI).env()
+    assert "otherapp=keepme" in env.get("HTTP_SESSION", "")
+    assert env["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
+
+
+def test_session_dbd_sqlite(make_httpd, fake):
+    h = make_httpd(session_store="dbd")
+    b = h.browser()
+    q = b.start_login(CGI + "?dbd=1")
+    assert "atlassian_sid" in b.cookies
+    cb = b.authorize(q["_location"])
+    b.finish_login(cb, CGI + "?dbd=1")
+    r = b.get(CGI)
+    assert r.status == 200, r
+    env = r.env()
+    assert env["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
+    assert env["ATLASSIAN_EMAIL"] == "mia@example.com"
+    con = sqlite3.connect(h.db)
+    rows = con.execute("SELECT key, value FROM session").fetchall()
+    con.close()
+    assert rows, "no session row in SQLite"
+    for key, value in rows:
+        assert "mia@example.com" not in (value or "")
+        for t in fake.tokens_issued:
+            assert t not in (value or "")
+    # Logout clears the login.
+    r = b.get(H.CALLBACK + "?logout=/public/ok.txt")
+    assert r.status == 302
+    assert_login_required(b, fake)
+    # A made-up session id is no login.
+    other = h.browser()
+    other.cookies["atlassian_sid"] = "0000-made-up"
+    assert_login_required(other, fake)
+
+
+def test_session_cookie_remove(make_httpd, fake):
+    """SessionCookieRemove On (the README's recommendation): logins work and
+    the session cookie reaches neither CGI nor the backend."""
+    h = make_httpd(protected_extra="SessionCookieRemove On")
+    b = h.browser()
+    env = b.login().env()
+    assert env["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
+    assert H.COOKIE not in env.get("HTTP_COOKIE", "")
+    r = b.get("/protected/app/x", headers={"Cookie": b.cookie_header() + "; other=1"},
+              cookies=False)
+    sent = [v for k, v in r.json()["headers"] if k.lower() == "cookie"]
+    assert all(H.COOKIE not in v for v in sent), sent
+    # The callback reads the session once: ?info=json still sees the login.
+    info = b.get(H.CALLBACK + "?info=json")
+    assert info.status == 200, info
+    assert info.json()["account_id"] == H.DEFAULT_ACCOUNT_ID
+    # Logout clears the session for good.
+    assert b.get(H.CALLBACK + "?logout=/").status == 302
+    assert b.get(CGI).status == 302

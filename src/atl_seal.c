@@ -35,8 +35,18 @@ static const char hkdf_info[] = "mod_auth_atlassian session seal v1";
 struct atl_seal_keys_t {
     int count;
     unsigned char (*key)[SEAL_KEY_LEN];
-    EVP_CIPHER *cipher; /* fetched once (OpenSSL 3); NULL means EVP_aes_256_gcm() */
+    const EVP_CIPHER *cipher; /* seal_gcm, or EVP_aes_256_gcm() */
 };
+
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+/* AES-256-GCM fetched once per process, at startup (with OpenSSL 3,
+ * EVP_aes_256_gcm() makes every init fetch the implementation again). It
+ * is never freed: the pool cleanups of a configuration may run after
+ * OpenSSL's own atexit cleanup (httpd children end with exit()), and
+ * freeing it then would touch memory OpenSSL has already released. It is
+ * written only while the configuration is read, which is single-threaded. */
+static EVP_CIPHER *seal_gcm;
+#endif
 
 static apr_status_t keys_cleanup(void *data)
 {
@@ -45,19 +55,11 @@ static apr_status_t keys_cleanup(void *data)
     if (keys->key) {
         OPENSSL_cleanse(keys->key, (size_t)keys->count * SEAL_KEY_LEN);
     }
-#if OPENSSL_VERSION_NUMBER >= 0x30000000L
-    if (keys->cipher) {
-        EVP_CIPHER_free(keys->cipher);
-        keys->cipher = NULL;
-    }
-#endif
     return APR_SUCCESS;
 }
 
 static const EVP_CIPHER *keys_cipher(const atl_seal_keys_t *keys)
 {
-    /* With OpenSSL 3, EVP_aes_256_gcm() makes every init fetch the
-     * implementation again; the fetched cipher avoids that per request. */
     return keys->cipher ? keys->cipher : EVP_aes_256_gcm();
 }
 
@@ -119,7 +121,10 @@ apr_status_t atl_seal_keys_make(atl_seal_keys_t **keys, const char **errmsg,
         }
     }
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
-    k->cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    if (seal_gcm == NULL) {
+        seal_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    }
+    k->cipher = seal_gcm;
 #endif
     *keys = k;
     return APR_SUCCESS;

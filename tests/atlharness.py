@@ -366,6 +366,9 @@ class Httpd:
                 lines.append(directive("AtlassianCAFile",
                                        '"%s"' % o.get("ca_file", self.certs["ca"])))
         lines.append(o.get("server_extra", ""))
+        if os.environ.get("ATL_CORE_DIR"):
+            # For debugging a crash: children leave a core file there.
+            lines.append('CoreDumpDirectory "%s"' % os.environ["ATL_CORE_DIR"])
         lines += [
             'ScriptAlias /protected/cgi/ "%s/cgi-bin/"' % d,
         ]

@@ -1209,6 +1209,62 @@ static int atl_upstream_failure(request_rec *r, apr_status_t rv, const char *ste
                                     "Please try again later.");
 }
 
+/* Profile values dropped, in this order, while a login does not fit in a
+ * session cookie (a user can make their own profile fields long). What
+ * REMOTE_USER and the Require types use comes last or never. */
+static const atl_field_e atl_droppable[] = {
+    ATL_F_PICTURE, ATL_F_JOB_TITLE, ATL_F_DEPARTMENT, ATL_F_ORGANIZATION,
+    ATL_F_LOCATION, ATL_F_ZONEINFO, ATL_F_LOCALE, ATL_F_ACCOUNT_TYPE,
+};
+
+/* Seal the login, within the cookie budget when that can be had. */
+static apr_status_t atl_seal_login(const char **sealed, request_rec *r,
+                                   const atl_srv_conf *c, atl_identity_t *id)
+{
+    const char *plain;
+    apr_size_t len, i;
+    int site;
+    apr_status_t rv;
+
+    for (i = 0;; i++) {
+        if ((rv = atl_identity_encode(&plain, &len, r->pool, id)) != APR_SUCCESS
+            || (rv = atl_seal(sealed, r->pool, c->keys, ATL_PURPOSE_LOGIN, plain, len))
+                   != APR_SUCCESS) {
+            return rv;
+        }
+        if (strlen(*sealed) <= ATL_BUDGET_TOTAL) {
+            return APR_SUCCESS;
+        }
+        if (i < sizeof(atl_droppable) / sizeof(atl_droppable[0])) {
+            id->f[atl_droppable[i]] = NULL;
+        }
+        else if (id->sites && id->sites->nelts > 0) {
+            /* Names go first; cloud ids and hosts still match. */
+            for (site = 0; site < id->sites->nelts; site++) {
+                if (APR_ARRAY_IDX(id->sites, site, atl_site_t).name) {
+                    break;
+                }
+            }
+            if (site < id->sites->nelts) {
+                for (site = 0; site < id->sites->nelts; site++) {
+                    APR_ARRAY_IDX(id->sites, site, atl_site_t).name = NULL;
+                }
+            }
+            else {
+                apr_array_pop(id->sites);
+            }
+            atl_identity_join_sites(id, r->pool);
+        }
+        else {
+            /* Only the identity and the tokens are left. */
+            return APR_SUCCESS;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "ATL00051: the login does not fit in a session cookie: "
+                      "a profile value was left out");
+    }
+}
+
 static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf *c,
                              const atl_callback_t *cb)
 {
@@ -1217,8 +1273,7 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
     atl_oauth_conf_t oc;
     atl_token_t *tok;
     atl_identity_t *id;
-    const char *reason = NULL, *plain, *sealed, *back;
-    apr_size_t len;
+    const char *reason = NULL, *sealed, *back;
     apr_status_t rv;
     int idx;
 
@@ -1301,9 +1356,7 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
 
     /* A login always writes a new sealed value (a fresh IV): whatever the
      * session held before is replaced, so no fixation. */
-    if (atl_identity_encode(&plain, &len, r->pool, id) != APR_SUCCESS
-        || atl_seal(&sealed, r->pool, c->keys, ATL_PURPOSE_LOGIN, plain, len)
-               != APR_SUCCESS) {
+    if (atl_seal_login(&sealed, r, c, id) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "ATL00044: the login could not be sealed into the session");
         return atl_error_page(r, HTTP_INTERNAL_SERVER_ERROR,

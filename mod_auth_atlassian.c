@@ -17,11 +17,14 @@
 #include "mod_auth.h"
 #include "mod_session.h"
 #include "ap_provider.h"
+#include "ap_socache.h"
 
 #include <apr_strings.h>
 #include <apr_escape.h>
 #include <apr_uri.h>
 #include <apr_lib.h>
+
+#include <arpa/inet.h>
 
 #include "atl_authorize.h"
 #include "atl_http.h"
@@ -207,13 +210,24 @@ static const char *atl_or(const char *v, const char *dflt)
     return v ? v : dflt;
 }
 
+/* localhost, ::1 or an IPv4 address in 127.0.0.0/8 (a host name that
+ * merely starts with "127." is not one). */
 static int atl_is_loopback(const char *host)
 {
+    struct in_addr a4;
+    struct in6_addr a6;
+
     if (!host) {
         return 0;
     }
-    return !strcasecmp(host, "localhost") || !strcmp(host, "::1")
-           || !strcmp(host, "[::1]") || !strncmp(host, "127.", 4);
+    if (!strcasecmp(host, "localhost")) {
+        return 1;
+    }
+    if (inet_pton(AF_INET, host, &a4) == 1) {
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    }
+    return inet_pton(AF_INET6, host, &a6) == 1 && !memcmp(&a6, &in6addr_loopback,
+                                                            sizeof(a6));
 }
 
 /* An absolute https:// URL (http:// only to a loopback host), without
@@ -596,6 +610,21 @@ static int atl_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
         atl_srv_conf *c = atl_srv(vs);
         const char *missing = NULL, *errmsg;
 
+        /* The shared cache's provider must be loaded (mod_socache_*). */
+        if (c->cache) {
+            const char *colon = ap_strchr_c(c->cache, ':');
+            const char *name = colon ? apr_pstrmemdup(ptemp, c->cache, colon - c->cache)
+                                     : c->cache;
+
+            if (!ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
+                                    AP_SOCACHE_PROVIDER_VERSION)) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, vs,
+                             "ATL00004: AtlassianCache: the socache provider '%s' "
+                             "is not loaded (LoadModule socache_%s_module)",
+                             name, name);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
         /* The default extra parameters, parsed once here. */
         if (!c->params && atl_authorize_parse_params(&c->params, &errmsg, pconf,
                                                      ATL_DEFAULT_PARAMS)
@@ -724,31 +753,54 @@ static apr_int64_t atl_now(void)
     return (apr_int64_t)apr_time_sec(apr_time_now());
 }
 
-/* Remove every incoming X-Atlassian-* header, whatever its case and
- * whether it is spelt with '-' or '_', so a client can never pose as
- * someone. */
-static void atl_scrub_headers(request_rec *r)
+/* Whether key begins with words, each followed by '-' or '_', case
+ * ignored: {"x", "atlassian"} matches "X-Atlassian-Email" and
+ * "x_atlassian_email". */
+static int atl_key_prefixed(const char *key, const char *const *words)
 {
-    const apr_array_header_t *arr = apr_table_elts(r->headers_in);
+    for (; *words; words++) {
+        apr_size_t n = strlen(*words);
+
+        if (strncasecmp(key, *words, n) || (key[n] != '-' && key[n] != '_')) {
+            return 0;
+        }
+        key += n + 1;
+    }
+    return 1;
+}
+
+static void atl_unset_prefixed(request_rec *r, apr_table_t *t, const char *const *words)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
     apr_array_header_t *doomed = NULL;
     int i;
 
     for (i = 0; i < arr->nelts; i++) {
-        const char *k = e[i].key;
-
-        if (k && strlen(k) >= 12 && (k[0] == 'x' || k[0] == 'X')
-            && (k[1] == '-' || k[1] == '_') && !strncasecmp(k + 2, "atlassian", 9)
-            && (k[11] == '-' || k[11] == '_')) {
+        if (e[i].key && atl_key_prefixed(e[i].key, words)) {
             if (!doomed) {
                 doomed = apr_array_make(r->pool, 4, sizeof(const char *));
             }
-            APR_ARRAY_PUSH(doomed, const char *) = k;
+            APR_ARRAY_PUSH(doomed, const char *) = e[i].key;
         }
     }
     for (i = 0; doomed && i < doomed->nelts; i++) {
-        apr_table_unset(r->headers_in, APR_ARRAY_IDX(doomed, i, const char *));
+        apr_table_unset(t, APR_ARRAY_IDX(doomed, i, const char *));
     }
+}
+
+/* Remove every incoming X-Atlassian-* header, whatever its case and
+ * whether it is spelt with '-' or '_', so a client can never pose as
+ * someone. A subrequest (an SSI include, say) also inherits the
+ * environment of its parent, where httpd may already have turned the
+ * client's headers into HTTP_X_ATLASSIAN_* variables. */
+static void atl_scrub_headers(request_rec *r)
+{
+    static const char *const header[] = {"x", "atlassian", NULL};
+    static const char *const env[] = {"http", "x", "atlassian", NULL};
+
+    atl_unset_prefixed(r, r->headers_in, header);
+    atl_unset_prefixed(r, r->subprocess_env, env);
 }
 
 /* The first request of a chain of subrequests and internal redirects. */
@@ -909,7 +961,12 @@ static void atl_pass_identity(request_rec *r, const atl_identity_t *id,
             apr_table_setn(r->headers_in, atl_identity_header_name(f), v);
         }
     }
-    apr_table_setn(atl_initial(r)->notes, ATL_NOTE_SET, "1");
+    /* The headers of a main request (and of its internal redirects, which
+     * copy them) are now the module's own. A subrequest's are not marked:
+     * its parent may be a page the module does not protect. */
+    if (!r->main) {
+        apr_table_setn(atl_initial(r)->notes, ATL_NOTE_SET, "1");
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -1463,7 +1520,8 @@ static int atl_callback(request_rec *r, const atl_srv_conf *c, const atl_dir_con
 /* Every request in a location with AuthType Atlassian loses the incoming
  * X-Atlassian-* headers, logged in or not, before anything reads them;
  * only the headers the module set itself (for an earlier request of the
- * same chain) stay. */
+ * same chain) stay. httpd runs this hook for main requests and internal
+ * redirects; check_authn cleans subrequests. */
 static int atl_header_parser(request_rec *r)
 {
     if (atl_is_ours(r) && !apr_table_get(atl_initial(r)->notes, ATL_NOTE_SET)) {
@@ -1517,9 +1575,8 @@ static int atl_check_authn(request_rec *r)
                       "requests");
         return HTTP_FORBIDDEN;
     }
-    if (!apr_table_get(atl_initial(r)->notes, ATL_NOTE_SET)) {
-        atl_scrub_headers(r);
-    }
+    /* Whatever identity this request carries is set again below. */
+    atl_scrub_headers(r);
     if (!c->client_id || !c->client_secret || !c->redirect_uri || !c->keys) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "ATL00061: AuthType Atlassian needs AtlassianClientID, "
@@ -1641,6 +1698,16 @@ static int atl_note_auth_failure(request_rec *r, const char *type)
 static void atl_insert_error_filter(request_rec *r)
 {
     if (r->status == HTTP_UNAUTHORIZED && apr_table_get(r->notes, ATL_NOTE_FORBID)) {
+        ap_add_output_filter("ATL_FORBID", NULL, r, r->connection);
+    }
+}
+
+/* The same for an "ErrorDocument 401 /local/page": httpd answers it with
+ * an internal redirect whose request carries the 401 of the refusal. */
+static void atl_insert_filter(request_rec *r)
+{
+    if (r->prev && r->status == HTTP_UNAUTHORIZED
+        && apr_table_get(r->prev->notes, ATL_NOTE_FORBID)) {
         ap_add_output_filter("ATL_FORBID", NULL, r, r->connection);
     }
 }
@@ -1801,6 +1868,7 @@ static void atl_register_hooks(apr_pool_t *p)
     ap_hook_fixups(atl_fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(atl_info_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_insert_error_filter(atl_insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_filter(atl_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_register_output_filter("ATL_FORBID", atl_forbid_filter, NULL,
                               AP_FTYPE_RESOURCE);
 }

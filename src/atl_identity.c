@@ -475,17 +475,36 @@ int atl_identity_email_match(const char *pattern, const char *email)
     return glob_match(pattern, email);
 }
 
+/* Whether s has the form of a cloud id (8-4-4-4-12 hex digits). */
+static int looks_like_cloud_id(const char *s)
+{
+    apr_size_t i;
+
+    for (i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-'
+                                                     : !apr_isxdigit(s[i])) {
+            return 0;
+        }
+    }
+    return s[36] == '\0';
+}
+
 int atl_identity_has_site(const atl_identity_t *id, const char *site)
 {
-    int i;
+    int i, by_name;
 
     if (id == NULL || id->sites == NULL || site == NULL || *site == '\0') {
         return 0;
     }
+    /* A value with a dot is a host and only ever matches a URL host, and
+     * one shaped like a cloud id only a cloud id: a site's name is chosen
+     * by whoever runs that site, so a site named "acme.atlassian.net" must
+     * not pass for acme.atlassian.net. */
+    by_name = strchr(site, '.') == NULL && !looks_like_cloud_id(site);
     for (i = 0; i < id->sites->nelts; i++) {
         const atl_site_t *s = &APR_ARRAY_IDX(id->sites, i, atl_site_t);
         if ((s->id && strcmp(s->id, site) == 0) ||
-            (s->name && strcasecmp(s->name, site) == 0) ||
+            (by_name && s->name && strcasecmp(s->name, site) == 0) ||
             (s->host && strcasecmp(s->host, site) == 0)) {
             return 1;
         }

@@ -141,6 +141,23 @@ static const char *atl_json_field(apr_pool_t *p, json_object *o, const char *key
     return s ? atl_identity_sanitize(p, s, len, max) : NULL;
 }
 
+static int atl_json_has_ctrl(const char *s, apr_size_t len);
+
+/* The member key taken whole or not at all: NULL when it is absent, of
+ * another type, empty, longer than max or has a control character. For
+ * values that admit someone, which must never be cleaned into a match. */
+static const char *atl_json_whole(apr_pool_t *p, json_object *o, const char *key,
+                                  apr_size_t max)
+{
+    apr_size_t len = 0;
+    const char *s = atl_json_get_string(o, key, &len);
+
+    if (!s || !len || len > max || atl_json_has_ctrl(s, len)) {
+        return NULL;
+    }
+    return apr_pstrmemdup(p, s, len);
+}
+
 /* Whether s has a control character (including NUL) in its len bytes. */
 static int atl_json_has_ctrl(const char *s, apr_size_t len)
 {
@@ -426,10 +443,7 @@ apr_status_t atl_json_parse_profile(atl_identity_t *id, const char **errmsg,
          * something else must never make it match. */
         if (field == ATL_F_EMAIL || field == ATL_F_NICKNAME
             || field == ATL_F_ACCOUNT_STATUS) {
-            s = atl_json_get_string(o, atl_json_profile_map[i].key, &slen);
-            if (s && slen > 0 && slen <= max && !atl_json_has_ctrl(s, slen)) {
-                f[field] = apr_pstrmemdup(p, s, slen);
-            }
+            f[field] = atl_json_whole(p, o, atl_json_profile_map[i].key, max);
             continue;
         }
         f[field] = atl_json_field(p, o, atl_json_profile_map[i].key, max);
@@ -476,7 +490,7 @@ static const char *atl_json_site_host(apr_pool_t *p, json_object *site)
     apr_uri_t uri;
     char *host, *c;
 
-    if (url == NULL || len > ATL_JSON_MAX_URL) {
+    if (url == NULL || len > ATL_JSON_MAX_URL || atl_json_has_ctrl(url, len)) {
         return NULL;
     }
     clean = atl_identity_sanitize(p, url, len, ATL_JSON_MAX_URL);
@@ -525,11 +539,12 @@ apr_status_t atl_json_parse_sites(apr_array_header_t **sites, const char **errms
         if (!json_object_is_type(e, json_type_object)) {
             continue;
         }
-        site.id = atl_json_field(p, e, "id", ATL_IDENTITY_MAX_FIELD);
+        /* Require atlassian-site matches these: whole or not at all. */
+        site.id = atl_json_whole(p, e, "id", ATL_IDENTITY_MAX_FIELD);
         if (site.id == NULL) {
             continue;
         }
-        site.name = atl_json_field(p, e, "name", ATL_IDENTITY_MAX_FIELD);
+        site.name = atl_json_whole(p, e, "name", ATL_IDENTITY_MAX_FIELD);
         site.host = atl_json_site_host(p, e);
 
         /* One site listed once per container (Jira, Confluence) would only

@@ -736,3 +736,18 @@ def crash_lines(text):
 
 def unescaped(s):
     return html.unescape(s)
+
+
+def pending(httpd, path="/protected/cgi/printenv.cgi"):
+    """A browser with one pending login: (browser, authorize params, callback URL)."""
+    b = httpd.browser()
+    q = b.start_login(path)
+    cb = b.authorize(q["_location"])
+    return b, q, cb
+
+
+def cb_parts(cb):
+    """(path, code, state) of a callback URL."""
+    u = urllib.parse.urlsplit(cb)
+    q = urllib.parse.parse_qs(u.query)
+    return u.path, q["code"][0], q["state"][0]

@@ -16,18 +16,8 @@ CGI = "/protected/cgi/printenv.cgi"
 HTTPD_OPTIONS = {"server_extra": "AtlassianTimeout 2"}
 
 
-def pending(httpd, path=CGI):
-    """A browser with one pending login: (browser, authorize params, callback URL)."""
-    b = httpd.browser()
-    q = b.start_login(path)
-    cb = b.authorize(q["_location"])
-    return b, q, cb
-
-
-def cb_parts(cb):
-    u = urllib.parse.urlsplit(cb)
-    q = urllib.parse.parse_qs(u.query)
-    return u.path, q["code"][0], q["state"][0]
+pending = H.pending
+cb_parts = H.cb_parts
 
 
 def assert_error_page(r, status, fake=None, secrets=()):

@@ -426,6 +426,21 @@ START_TEST(has_site)
 }
 END_TEST
 
+START_TEST(site_names_never_pass_for_hosts_or_ids)
+{
+    atl_identity_t *id = atl_identity_make(pool);
+
+    /* A site whose owner named it after someone else's host or cloud id. */
+    add_site(id, "cafe-0009", "victim.atlassian.net", "evil.atlassian.net");
+    add_site(id, "cafe-0010", "1324a887-45db-1bf4-1e99-ef0ff456d421", "evil2.atlassian.net");
+    ck_assert_int_eq(atl_identity_has_site(id, "victim.atlassian.net"), 0);
+    ck_assert_int_eq(atl_identity_has_site(id, "1324a887-45db-1bf4-1e99-ef0ff456d421"), 0);
+    /* The real host and id still match. */
+    ck_assert_int_eq(atl_identity_has_site(id, "evil.atlassian.net"), 1);
+    ck_assert_int_eq(atl_identity_has_site(id, "cafe-0010"), 1);
+}
+END_TEST
+
 START_TEST(join_sites)
 {
     atl_identity_t *id = atl_identity_make(pool);
@@ -461,6 +476,7 @@ static Suite *identity_suite(void)
     tcase_add_test(tc, email_match);
     tcase_add_test(tc, email_match_no_blowup);
     tcase_add_test(tc, has_site);
+    tcase_add_test(tc, site_names_never_pass_for_hosts_or_ids);
     tcase_add_test(tc, join_sites);
     suite_add_tcase(s, tc);
     return s;

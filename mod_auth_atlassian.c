@@ -49,10 +49,10 @@ module AP_MODULE_DECLARE_DATA auth_atlassian_module;
 #define ATL_PURPOSE_PENDING "pending"
 
 /* Request notes. */
-#define ATL_NOTE_FORBID  "atlassian-forbid"     /* refused logged-in user */
-#define ATL_NOTE_INFO    "atlassian-info"       /* ?info=json document */
-#define ATL_NOTE_HANDLED "atlassian-callback"   /* the callback was seen */
-#define ATL_NOTE_SET     "atlassian-identity"   /* our headers are set */
+#define ATL_NOTE_FORBID  "atlassian-forbid"   /* refused logged-in user */
+#define ATL_NOTE_INFO    "atlassian-info"     /* ?info=json document */
+#define ATL_NOTE_HANDLED "atlassian-callback" /* the callback was seen */
+#define ATL_NOTE_SET     "atlassian-identity" /* our headers are set */
 #define ATL_INFO_HANDLER "atlassian-info"
 
 /* What atl_callback answers for an ?info=json of a logged-in user: not an
@@ -60,9 +60,9 @@ module AP_MODULE_DECLARE_DATA auth_atlassian_module;
 #define ATL_INFO_READY (-100)
 
 /* Limits on what the callback accepts from the browser. */
-#define ATL_MAX_CODE   2048
-#define ATL_MAX_ERROR  256
-#define ATL_MAX_QUERY  8192
+#define ATL_MAX_CODE  2048
+#define ATL_MAX_ERROR 256
+#define ATL_MAX_QUERY 8192
 
 /* Budget for the module's sealed values, so a session cookie (with its
  * name, attributes and the url-encoding of mod_session) stays under 4 KB. */
@@ -79,51 +79,55 @@ module AP_MODULE_DECLARE_DATA auth_atlassian_module;
 #define ATL_DEFAULT_LIFETIME  28800
 #define ATL_MAX_ANSWER        (256 * 1024)
 
-typedef enum { ATL_PASS_ENV = 1, ATL_PASS_HEADERS = 2, ATL_PASS_BOTH = 3,
-               ATL_PASS_NONE = 0 } atl_pass_e;
+typedef enum {
+    ATL_PASS_ENV = 1,
+    ATL_PASS_HEADERS = 2,
+    ATL_PASS_BOTH = 3,
+    ATL_PASS_NONE = 0
+} atl_pass_e;
 typedef enum { ATL_UNAUTH_AUTH, ATL_UNAUTH_401, ATL_UNAUTH_PASS } atl_unauth_e;
 
 typedef struct {
     const char *client_id;
     const char *client_secret;
-    const char *redirect_uri;       /* as configured */
-    const char *redirect_path;      /* its path, matched against r->uri */
-    int redirect_absolute;          /* 0: resolved against the request */
+    const char *redirect_uri;  /* as configured */
+    const char *redirect_path; /* its path, matched against r->uri */
+    int redirect_absolute;     /* 0: resolved against the request */
     atl_seal_keys_t *keys;
     const char *scope;
-    apr_array_header_t *params;     /* of atl_param_t */
+    apr_array_header_t *params; /* of atl_param_t */
     const char *authorize_url;
     const char *token_url;
     const char *profile_url;
     const char *resources_url;
     const char *ca_file;
-    int timeout;                    /* seconds, 0: unset */
+    int timeout; /* seconds, 0: unset */
     const char *cache;
     apr_array_header_t *logout_allowed; /* of const char * */
 } atl_srv_conf;
 
 typedef struct {
-    int remote_user;                /* atl_field_e, -1: unset */
-    int pass_as;                    /* atl_pass_e, -1: unset */
-    int pass_token;                 /* -1: unset */
+    int remote_user; /* atl_field_e, -1: unset */
+    int pass_as;     /* atl_pass_e, -1: unset */
+    int pass_token;  /* -1: unset */
     int fetch_sites;
     int refresh;
-    int require_sites;              /* a Require atlassian-site is here */
-    int unauth;                     /* atl_unauth_e, -1: unset */
-    apr_int64_t lifetime;           /* -1: unset */
+    int require_sites;    /* a Require atlassian-site is here */
+    int unauth;           /* atl_unauth_e, -1: unset */
+    apr_int64_t lifetime; /* -1: unset */
 } atl_dir_conf;
 
 /* What a request learnt about its login, shared with the authz providers
  * and subrequests through the request config. */
 typedef struct {
-    atl_identity_t *id;             /* NULL: anonymous */
-    session_rec *changed;           /* the session, once the module set a value */
+    atl_identity_t *id;   /* NULL: anonymous */
+    session_rec *changed; /* the session, once the module set a value */
 } atl_req_t;
 
-static APR_OPTIONAL_FN_TYPE(ap_session_load) *atl_session_load;
-static APR_OPTIONAL_FN_TYPE(ap_session_get) *atl_session_get;
-static APR_OPTIONAL_FN_TYPE(ap_session_set) *atl_session_set;
-static APR_OPTIONAL_FN_TYPE(ap_session_save) *atl_session_save;
+static APR_OPTIONAL_FN_TYPE(ap_session_load) * atl_session_load;
+static APR_OPTIONAL_FN_TYPE(ap_session_get) * atl_session_get;
+static APR_OPTIONAL_FN_TYPE(ap_session_set) * atl_session_set;
+static APR_OPTIONAL_FN_TYPE(ap_session_save) * atl_session_save;
 
 /* ------------------------------------------------------------------ */
 /* Configuration                                                      */
@@ -226,22 +230,24 @@ static int atl_is_loopback(const char *host)
     if (inet_pton(AF_INET, host, &a4) == 1) {
         return (ntohl(a4.s_addr) >> 24) == 127;
     }
-    return inet_pton(AF_INET6, host, &a6) == 1 && !memcmp(&a6, &in6addr_loopback,
-                                                            sizeof(a6));
+    return inet_pton(AF_INET6, host, &a6) == 1
+           && !memcmp(&a6, &in6addr_loopback, sizeof(a6));
 }
 
 /* An absolute https:// URL (http:// only to a loopback host), without
  * fragment or user info. Returns an error string or NULL. */
 static const char *atl_check_url(cmd_parms *cmd, const char *url, apr_uri_t *u)
 {
-    if (apr_uri_parse(cmd->temp_pool, url, u) != APR_SUCCESS || !u->scheme
-        || !u->hostname || !*u->hostname) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not an absolute URL",
-                            cmd->cmd->name, url);
+    if (apr_uri_parse(cmd->temp_pool, url, u) != APR_SUCCESS || !u->scheme || !u->hostname
+        || !*u->hostname) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an absolute URL", cmd->cmd->name,
+                            url);
     }
     if (u->user || u->password || u->fragment) {
-        return apr_psprintf(cmd->pool, "%s: the URL must have no user info "
-                            "and no fragment", cmd->cmd->name);
+        return apr_psprintf(cmd->pool,
+                            "%s: the URL must have no user info "
+                            "and no fragment",
+                            cmd->cmd->name);
     }
     if (!strcasecmp(u->scheme, "https")) {
         return NULL;
@@ -249,7 +255,8 @@ static const char *atl_check_url(cmd_parms *cmd, const char *url, apr_uri_t *u)
     if (!strcasecmp(u->scheme, "http") && atl_is_loopback(u->hostname)) {
         return NULL;
     }
-    return apr_psprintf(cmd->pool, "%s: '%s' must start with https:// "
+    return apr_psprintf(cmd->pool,
+                        "%s: '%s' must start with https:// "
                         "(http:// is allowed for a loopback host only)",
                         cmd->cmd->name, url);
 }
@@ -282,8 +289,7 @@ static const char *atl_set_client_id(cmd_parms *cmd, void *dummy, const char *ar
     return NULL;
 }
 
-static const char *atl_set_client_secret(cmd_parms *cmd, void *dummy,
-                                         const char *arg)
+static const char *atl_set_client_secret(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *value, *errmsg;
     apr_size_t len;
@@ -331,8 +337,7 @@ static const char *atl_set_redirect_uri(cmd_parms *cmd, void *dummy, const char 
     return NULL;
 }
 
-static const char *atl_set_session_secret(cmd_parms *cmd, void *dummy,
-                                          const char *arg)
+static const char *atl_set_session_secret(cmd_parms *cmd, void *dummy, const char *arg)
 {
     atl_srv_conf *c = atl_srv(cmd->server);
     apr_array_header_t *secrets;
@@ -381,8 +386,8 @@ static const char *atl_set_params(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *errmsg;
 
-    if (atl_authorize_parse_params(&atl_srv(cmd->server)->params, &errmsg, cmd->pool,
-                                   arg) != APR_SUCCESS) {
+    if (atl_authorize_parse_params(&atl_srv(cmd->server)->params, &errmsg, cmd->pool, arg)
+        != APR_SUCCESS) {
         return apr_psprintf(cmd->pool, "AtlassianAuthorizeParams: %s", errmsg);
     }
     return NULL;
@@ -402,15 +407,15 @@ static const char *atl_set_ca_file(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
-static const char *atl_parse_seconds(cmd_parms *cmd, const char *arg,
-                                     apr_int64_t min, apr_int64_t max,
-                                     apr_int64_t *out)
+static const char *atl_parse_seconds(cmd_parms *cmd, const char *arg, apr_int64_t min,
+                                     apr_int64_t max, apr_int64_t *out)
 {
     char *end;
     apr_int64_t v = apr_strtoi64(arg, &end, 10);
 
     if (!*arg || *end || errno == ERANGE || v < min || v > max) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a number of seconds "
+        return apr_psprintf(cmd->pool,
+                            "%s: '%s' is not a number of seconds "
                             "between %" APR_INT64_T_FMT " and %" APR_INT64_T_FMT,
                             cmd->cmd->name, arg, min, max);
     }
@@ -446,8 +451,7 @@ static const char *atl_set_cache(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
-static const char *atl_add_logout_allowed(cmd_parms *cmd, void *dummy,
-                                          const char *arg)
+static const char *atl_add_logout_allowed(cmd_parms *cmd, void *dummy, const char *arg)
 {
     atl_srv_conf *c = atl_srv(cmd->server);
     apr_uri_t u;
@@ -480,8 +484,10 @@ static const char *atl_set_remote_user(cmd_parms *cmd, void *dconf, const char *
         d->remote_user = ATL_F_NAME;
     }
     else {
-        return apr_psprintf(cmd->pool, "AtlassianRemoteUser: unknown field '%s' "
-                            "(use account_id, email, nickname or name)", arg);
+        return apr_psprintf(cmd->pool,
+                            "AtlassianRemoteUser: unknown field '%s' "
+                            "(use account_id, email, nickname or name)",
+                            arg);
     }
     return NULL;
 }
@@ -543,9 +549,9 @@ static const char *atl_set_dir_flag(cmd_parms *cmd, void *dconf, int on)
     return NULL;
 }
 
-#define ATL_SRV(name, fn, info, how, help)                                          \
+#define ATL_SRV(name, fn, info, how, help)                                               \
     AP_INIT_##how(name, fn, (void *)(info), RSRC_CONF, help)
-#define ATL_DIR(name, fn, info, how, help)                                          \
+#define ATL_DIR(name, fn, info, how, help)                                               \
     AP_INIT_##how(name, fn, (void *)(info), RSRC_CONF | OR_AUTHCFG, help)
 
 static const command_rec atl_cmds[] = {
@@ -591,8 +597,7 @@ static const command_rec atl_cmds[] = {
             "Seconds a login lasts (default 28800)"),
     ATL_DIR("AtlassianUnauthAction", atl_set_unauth, NULL, TAKE1,
             "auth, 401 or pass (default auth)"),
-    {NULL}
-};
+    {NULL}};
 
 /* ------------------------------------------------------------------ */
 /* Startup                                                            */
@@ -613,8 +618,8 @@ static int atl_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
         /* The shared cache's provider must be loaded (mod_socache_*). */
         if (c->cache) {
             const char *colon = ap_strchr_c(c->cache, ':');
-            const char *name = colon ? apr_pstrmemdup(ptemp, c->cache, colon - c->cache)
-                                     : c->cache;
+            const char *name =
+                colon ? apr_pstrmemdup(ptemp, c->cache, colon - c->cache) : c->cache;
 
             if (!ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
                                     AP_SOCACHE_PROVIDER_VERSION)) {
@@ -626,9 +631,9 @@ static int atl_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
             }
         }
         /* The default extra parameters, parsed once here. */
-        if (!c->params && atl_authorize_parse_params(&c->params, &errmsg, pconf,
-                                                     ATL_DEFAULT_PARAMS)
-                              != APR_SUCCESS) {
+        if (!c->params
+            && atl_authorize_parse_params(&c->params, &errmsg, pconf, ATL_DEFAULT_PARAMS)
+                   != APR_SUCCESS) {
             return HTTP_INTERNAL_SERVER_ERROR;
         }
 
@@ -719,10 +724,9 @@ static int atl_error_page(request_rec *r, int status, const char *text)
 
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
     ap_custom_response(r, status,
-                       apr_pstrcat(r->pool,
-                                   "<!DOCTYPE html>\n<html><head><title>", title,
-                                   "</title></head>\n<body><h1>", title,
-                                   "</h1>\n<p>", text,
+                       apr_pstrcat(r->pool, "<!DOCTYPE html>\n<html><head><title>", title,
+                                   "</title></head>\n<body><h1>", title, "</h1>\n<p>",
+                                   text,
                                    "</p>\n<p><a href=\"/\">Home</a></p>\n"
                                    "</body></html>\n",
                                    NULL));
@@ -989,7 +993,7 @@ static int atl_is_browser(request_rec *r)
     const char *xrw = apr_table_get(r->headers_in, "X-Requested-With");
     const char *accept = apr_table_get(r->headers_in, "Accept");
 
-    if (r->method_number != M_GET) {    /* HEAD is M_GET too */
+    if (r->method_number != M_GET) { /* HEAD is M_GET too */
         return 0;
     }
     if (xrw && !strcasecmp(xrw, "XMLHttpRequest")) {
@@ -1010,8 +1014,9 @@ static apr_array_header_t *atl_load_pending(request_rec *r, session_rec *z,
     apr_size_t len;
     apr_array_header_t *list;
 
-    if (!sealed || atl_unseal(&plain, &len, r->pool, c->keys, ATL_PURPOSE_PENDING,
-                              sealed) != APR_SUCCESS) {
+    if (!sealed
+        || atl_unseal(&plain, &len, r->pool, c->keys, ATL_PURPOSE_PENDING, sealed)
+               != APR_SUCCESS) {
         if (sealed) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                           "ATL00013: the session's pending logins do not unseal: "
@@ -1036,8 +1041,8 @@ static apr_status_t atl_store_pending(request_rec *r, session_rec *z,
 
     while (list->nelts > 0) {
         if ((rv = atl_state_encode(&plain, &len, r->pool, list)) != APR_SUCCESS
-            || (rv = atl_seal(&sealed, r->pool, c->keys, ATL_PURPOSE_PENDING, plain,
-                              len)) != APR_SUCCESS) {
+            || (rv = atl_seal(&sealed, r->pool, c->keys, ATL_PURPOSE_PENDING, plain, len))
+                   != APR_SUCCESS) {
             return rv;
         }
         if (strlen(sealed) <= budget) {
@@ -1065,16 +1070,16 @@ static int atl_start_login(request_rec *r, session_rec *z, const atl_srv_conf *c
     /* The original URL, local path and query only: never another host. */
     uri = r->unparsed_uri && r->unparsed_uri[0] == '/'
               ? r->unparsed_uri
-              : apr_pstrcat(r->pool, ap_escape_uri(r->pool, r->uri),
-                            r->args ? "?" : "", r->args, NULL);
+              : apr_pstrcat(r->pool, ap_escape_uri(r->pool, r->uri), r->args ? "?" : "",
+                            r->args, NULL);
     pending = &APR_ARRAY_PUSH(list, atl_pending_t);
     pending->state = state;
     pending->return_url = atl_redirect_return_url(r->pool, uri, ATL_STATE_MAX_URL);
     pending->created = atl_now();
-    pending->flags = (d->fetch_sites == 1 || d->require_sites == 1 ? ATL_PENDING_SITES
-                                                                    : 0)
-                     | (d->pass_token == 1 ? ATL_PENDING_TOKEN : 0)
-                     | (d->refresh == 1 ? ATL_PENDING_REFRESH : 0);
+    pending->flags =
+        (d->fetch_sites == 1 || d->require_sites == 1 ? ATL_PENDING_SITES : 0)
+        | (d->pass_token == 1 ? ATL_PENDING_TOKEN : 0)
+        | (d->refresh == 1 ? ATL_PENDING_REFRESH : 0);
     atl_state_prune(list, pending->created, ATL_STATE_MAX_AGE, ATL_STATE_MAX_PENDING);
 
     /* A login value that did not pass (expired, unreadable) goes: it only
@@ -1107,8 +1112,8 @@ static int atl_start_login(request_rec *r, session_rec *z, const atl_srv_conf *c
 
 typedef struct {
     const char *code, *state, *error, *logout, *info;
-    int bad;                   /* a duplicated, empty or malformed value */
-    const char *why;           /* what was wrong, for the log */
+    int bad;         /* a duplicated, empty or malformed value */
+    const char *why; /* what was wrong, for the log */
 } atl_callback_t;
 
 static int atl_has_control(const char *s)
@@ -1185,7 +1190,8 @@ static void atl_parse_callback(request_rec *r, atl_callback_t *cb)
         if (!*value || ap_unescape_urlencoded(value) != OK || !*value
             || atl_has_control(value) || strlen(value) > max) {
             cb->bad = 1;
-            cb->why = apr_psprintf(r->pool, "the parameter %s is empty, too long, "
+            cb->why = apr_psprintf(r->pool,
+                                   "the parameter %s is empty, too long, "
                                    "badly escaped or has control characters",
                                    name);
             return;
@@ -1208,8 +1214,8 @@ static int atl_callback_misconfigured(request_rec *r, const char *what)
                           "The server's error log says what is missing.");
 }
 
-static int atl_callback_logout(request_rec *r, session_rec *z,
-                               const atl_srv_conf *c, const char *target)
+static int atl_callback_logout(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                               const char *target)
 {
     if (!atl_redirect_allowed(target, c->logout_allowed)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
@@ -1270,8 +1276,8 @@ static int atl_upstream_failure(request_rec *r, apr_status_t rv, const char *ste
  * session cookie (a user can make their own profile fields long). What
  * REMOTE_USER and the Require types use comes last or never. */
 static const atl_field_e atl_droppable[] = {
-    ATL_F_PICTURE, ATL_F_JOB_TITLE, ATL_F_DEPARTMENT, ATL_F_ORGANIZATION,
-    ATL_F_LOCATION, ATL_F_ZONEINFO, ATL_F_LOCALE, ATL_F_ACCOUNT_TYPE,
+    ATL_F_PICTURE,  ATL_F_JOB_TITLE, ATL_F_DEPARTMENT, ATL_F_ORGANIZATION,
+    ATL_F_LOCATION, ATL_F_ZONEINFO,  ATL_F_LOCALE,     ATL_F_ACCOUNT_TYPE,
 };
 
 /* Seal the login, within the cookie budget when that can be had. */
@@ -1335,10 +1341,10 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
     int idx;
 
     if (!cb->code || !cb->state || !atl_state_well_formed(cb->state)) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "ATL00041: callback refused: %s",
-                      !cb->code ? "no code" : !cb->state ? "no state"
-                                                         : "the state is malformed");
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ATL00041: callback refused: %s",
+                      !cb->code    ? "no code"
+                      : !cb->state ? "no state"
+                                   : "the state is malformed");
         return atl_error_page(r, HTTP_BAD_REQUEST,
                               "The sign-in answer is incomplete. Please start "
                               "again from the page you wanted.");
@@ -1388,8 +1394,7 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
                       id->f[ATL_F_ACCOUNT_ID],
                       id->f[ATL_F_ACCOUNT_STATUS] ? id->f[ATL_F_ACCOUNT_STATUS]
                                                   : "missing");
-        return atl_error_page(r, HTTP_FORBIDDEN,
-                              "This Atlassian account is not active.");
+        return atl_error_page(r, HTTP_FORBIDDEN, "This Atlassian account is not active.");
     }
     if (pending.flags & ATL_PENDING_SITES) {
         rv = atl_oauth_sites(&id->sites, &reason, r->pool, &oc, tok->access_token);
@@ -1399,8 +1404,7 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
         atl_identity_join_sites(id, r->pool);
     }
     id->login_time = atl_now();
-    id->f[ATL_F_LOGIN_TIME] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT,
-                                           id->login_time);
+    id->f[ATL_F_LOGIN_TIME] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id->login_time);
     if (pending.flags & ATL_PENDING_TOKEN) {
         id->f[ATL_F_ACCESS_TOKEN] = tok->access_token;
     }
@@ -1435,8 +1439,8 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
                           used < ATL_BUDGET_TOTAL ? ATL_BUDGET_TOTAL - used : 0);
     }
     back = atl_redirect_is_local(pending.return_url) ? pending.return_url : "/";
-    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                  "ATL00046: account %s logged in", id->f[ATL_F_ACCOUNT_ID]);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ATL00046: account %s logged in",
+                  id->f[ATL_F_ACCOUNT_ID]);
     return atl_redirect(r, back);
 }
 
@@ -1494,8 +1498,7 @@ static int atl_callback(request_rec *r, const atl_srv_conf *c, const atl_dir_con
     if (cb.bad) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ATL00050: callback refused: %s",
                       cb.why);
-        return atl_error_page(r, HTTP_BAD_REQUEST,
-                              "The sign-in answer is not valid.");
+        return atl_error_page(r, HTTP_BAD_REQUEST, "The sign-in answer is not valid.");
     }
     if (!z) {
         return atl_callback_misconfigured(r, "no session (\"Session On\" and a "
@@ -1843,10 +1846,8 @@ static authz_status atl_authz_site(request_rec *r, const char *line, const void 
 }
 
 static const authz_provider atl_provider_email = {atl_authz_email, atl_parse_require};
-static const authz_provider atl_provider_account = {atl_authz_account,
-                                                    atl_parse_require};
-static const authz_provider atl_provider_site = {atl_authz_site,
-                                                 atl_parse_require_site};
+static const authz_provider atl_provider_account = {atl_authz_account, atl_parse_require};
+static const authz_provider atl_provider_site = {atl_authz_site, atl_parse_require_site};
 
 static void atl_register_hooks(apr_pool_t *p)
 {
@@ -1869,16 +1870,9 @@ static void atl_register_hooks(apr_pool_t *p)
     ap_hook_handler(atl_info_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_insert_error_filter(atl_insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(atl_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_register_output_filter("ATL_FORBID", atl_forbid_filter, NULL,
-                              AP_FTYPE_RESOURCE);
+    ap_register_output_filter("ATL_FORBID", atl_forbid_filter, NULL, AP_FTYPE_RESOURCE);
 }
 
 AP_DECLARE_MODULE(auth_atlassian) = {
-    STANDARD20_MODULE_STUFF,
-    atl_create_dir,
-    atl_merge_dir,
-    atl_create_srv,
-    atl_merge_srv,
-    atl_cmds,
-    atl_register_hooks
-};
+    STANDARD20_MODULE_STUFF, atl_create_dir, atl_merge_dir,     atl_create_srv,
+    atl_merge_srv,           atl_cmds,       atl_register_hooks};

@@ -46,7 +46,8 @@ static const char *query_escape(apr_pool_t *p, const char *s)
         if (e[i] == '+') {
             memcpy(out + j, "%20", 3);
             j += 3;
-        } else {
+        }
+        else {
             out[j++] = e[i];
         }
     }
@@ -77,7 +78,8 @@ apr_status_t atl_authorize_parse_params(apr_array_header_t **params, const char 
         if (eq) {
             *eq = '\0';
             value = eq + 1;
-        } else {
+        }
+        else {
             value = "";
         }
         key = apr_punescape_url(p, tok, NULL, NULL, 0);
@@ -117,8 +119,8 @@ apr_status_t atl_authorize_url(const char **url, apr_pool_t *p, const char *base
     int i;
 
     *url = NULL;
-    if (base == NULL || client_id == NULL || scope == NULL || redirect_uri == NULL ||
-        state == NULL) {
+    if (base == NULL || client_id == NULL || scope == NULL || redirect_uri == NULL
+        || state == NULL) {
         return APR_EINVAL;
     }
     values[0] = "api.atlassian.com";
@@ -134,9 +136,11 @@ apr_status_t atl_authorize_url(const char **url, apr_pool_t *p, const char *base
     blen = strlen(base);
     if (strchr(base, '?') == NULL) {
         sep = "?";
-    } else if (blen > 0 && (base[blen - 1] == '?' || base[blen - 1] == '&')) {
+    }
+    else if (blen > 0 && (base[blen - 1] == '?' || base[blen - 1] == '&')) {
         sep = "";
-    } else {
+    }
+    else {
         sep = "&";
     }
     for (i = 0; i < 6; i++) {

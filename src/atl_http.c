@@ -86,8 +86,8 @@ static const char *atl_http_clean(apr_pool_t *p, const char *msg)
     char *s;
     apr_size_t len = strlen(out);
 
-    while (len > 0 &&
-           (out[len - 1] == '\n' || out[len - 1] == '\r' || out[len - 1] == ' ')) {
+    while (len > 0
+           && (out[len - 1] == '\n' || out[len - 1] == '\r' || out[len - 1] == ' ')) {
         out[--len] = '\0';
     }
     for (s = out; *s; s++) {
@@ -115,24 +115,17 @@ static const char *atl_http_failed_step(CURLcode cc)
     case CURLE_SSL_ENGINE_SETFAILED:
     case CURLE_SSL_ENGINE_INITFAILED:
     case CURLE_SSL_SHUTDOWN_FAILED:
-    case CURLE_USE_SSL_FAILED:
-        return "TLS";
+    case CURLE_USE_SSL_FAILED: return "TLS";
     case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-        return "resolve";
-    case CURLE_COULDNT_CONNECT:
-        return "connect";
+    case CURLE_COULDNT_RESOLVE_PROXY: return "resolve";
+    case CURLE_COULDNT_CONNECT: return "connect";
     case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-        return "URL";
-    case CURLE_SEND_ERROR:
-        return "send";
+    case CURLE_URL_MALFORMAT: return "URL";
+    case CURLE_SEND_ERROR: return "send";
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-        return "receive";
-    default:
-        return "HTTP";
+    case CURLE_PARTIAL_FILE: return "receive";
+    default: return "HTTP";
     }
 }
 
@@ -146,7 +139,8 @@ apr_status_t atl_http_global_init(void)
     if (!done) {
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
             rv = APR_EGENERAL;
-        } else {
+        }
+        else {
             done = 1;
         }
     }
@@ -188,8 +182,8 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
     post = !strcmp(method, "POST");
     /* Neither the token nor the content type may smuggle in a header. The
      * message deliberately does not show the offending value. */
-    if ((bearer && !atl_http_header_safe(bearer)) ||
-        (content_type && !atl_http_header_safe(content_type))) {
+    if ((bearer && !atl_http_header_safe(bearer))
+        || (content_type && !atl_http_header_safe(content_type))) {
         *errmsg = "request header value has control characters";
         rv = ATL_E_BADINPUT;
         goto done;
@@ -266,7 +260,8 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
         ATL_SETOPT(CURLOPT_POST, 1L);
         ATL_SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(data));
         ATL_SETOPT(CURLOPT_POSTFIELDS, data);
-    } else {
+    }
+    else {
         ATL_SETOPT(CURLOPT_HTTPGET, 1L);
     }
 #undef ATL_SETOPT
@@ -285,11 +280,13 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
             *errmsg = apr_psprintf(p, "answer larger than %" APR_SIZE_T_FMT " bytes",
                                    opts->max_body);
             rv = ATL_E_TOOBIG;
-        } else if (cc == CURLE_OPERATION_TIMEDOUT) {
+        }
+        else if (cc == CURLE_OPERATION_TIMEDOUT) {
             *errmsg = apr_psprintf(p, "timeout after %ld ms: %s", timeout_ms,
                                    atl_http_clean(p, msg));
             rv = ATL_E_TIMEOUT;
-        } else {
+        }
+        else {
             *errmsg = apr_psprintf(p, "%s: %s", atl_http_failed_step(cc),
                                    atl_http_clean(p, msg));
             rv = ATL_E_UPSTREAM;
@@ -304,8 +301,8 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
 
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
         /* The string belongs to the handle, which goes away below. */
-        if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK &&
-            ctype != NULL) {
+        if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK
+            && ctype != NULL) {
             r->content_type = apr_pstrdup(p, ctype);
         }
         r->status = status;

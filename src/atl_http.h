@@ -6,14 +6,14 @@
 #include "atl_status.h"
 
 typedef struct {
-    const char *ca_file;     /* CA bundle; NULL: the system store */
-    long timeout_ms;         /* total time for one call */
-    apr_size_t max_body;     /* larger answers fail with ATL_E_TOOBIG */
+    const char *ca_file; /* CA bundle; NULL: the system store */
+    long timeout_ms;     /* total time for one call */
+    apr_size_t max_body; /* larger answers fail with ATL_E_TOOBIG */
 } atl_http_opts_t;
 
 typedef struct {
-    long status;             /* HTTP status code of the answer */
-    const char *body;        /* NUL-terminated (may contain NULs before) */
+    long status;      /* HTTP status code of the answer */
+    const char *body; /* NUL-terminated (may contain NULs before) */
     apr_size_t body_len;
     const char *content_type; /* NULL when absent */
 } atl_http_response_t;
@@ -31,8 +31,7 @@ apr_status_t atl_http_global_init(void);
  * *errmsg (never NULL on failure) says what failed, without any token. */
 apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
                               apr_pool_t *p, const atl_http_opts_t *opts,
-                              const char *method, const char *url,
-                              const char *bearer, const char *content_type,
-                              const char *body);
+                              const char *method, const char *url, const char *bearer,
+                              const char *content_type, const char *body);
 
 #endif

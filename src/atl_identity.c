@@ -201,8 +201,8 @@ apr_status_t atl_identity_encode(const char **out, apr_size_t *len, apr_pool_t *
         if (!storable(v, fields[i].max)) {
             return strlen(v) > fields[i].max ? ATL_E_TOOBIG : ATL_E_BADINPUT;
         }
-        if (i == ATL_F_EMAIL_VERIFIED && strcmp(v, "true") != 0 &&
-            strcmp(v, "false") != 0) {
+        if (i == ATL_F_EMAIL_VERIFIED && strcmp(v, "true") != 0
+            && strcmp(v, "false") != 0) {
             return ATL_E_BADINPUT;
         }
         push_line(lines, p, fields[i].code, v);
@@ -228,10 +228,9 @@ apr_status_t atl_identity_encode(const char **out, apr_size_t *len, apr_pool_t *
             /* Site values are display data from Atlassian: cleaned here
              * rather than refused, so that one odd site name cannot break
              * a login. A site without an id cannot be stored. */
-            const char *sid = site->id
-                                  ? atl_identity_sanitize(p, site->id, strlen(site->id),
-                                                          ATL_IDENTITY_MAX_FIELD)
-                                  : NULL;
+            const char *sid = site->id ? atl_identity_sanitize(
+                                  p, site->id, strlen(site->id), ATL_IDENTITY_MAX_FIELD)
+                                       : NULL;
             const char *name =
                 site->name ? atl_identity_sanitize(p, site->name, strlen(site->name),
                                                    ATL_IDENTITY_MAX_FIELD)
@@ -320,8 +319,8 @@ apr_status_t atl_identity_decode(atl_identity_t **idp, apr_pool_t *p, const char
             return ATL_E_MALFORMED;
         }
         if (first) {
-            if ((apr_size_t)(nl - c) != sizeof(ID_VERSION) - 1 ||
-                memcmp(c, ID_VERSION, sizeof(ID_VERSION) - 1) != 0) {
+            if ((apr_size_t)(nl - c) != sizeof(ID_VERSION) - 1
+                || memcmp(c, ID_VERSION, sizeof(ID_VERSION) - 1) != 0) {
                 return ATL_E_MALFORMED;
             }
             first = 0;
@@ -371,8 +370,8 @@ apr_status_t atl_identity_decode(atl_identity_t **idp, apr_pool_t *p, const char
             id->sites = apr_array_make(p, 4, sizeof(atl_site_t));
             break;
         case 'S':
-            if (id->sites == NULL || id->sites->nelts >= ATL_IDENTITY_MAX_SITES ||
-                n == 0 || n > ATL_IDENTITY_MAX_FIELD) {
+            if (id->sites == NULL || id->sites->nelts >= ATL_IDENTITY_MAX_SITES || n == 0
+                || n > ATL_IDENTITY_MAX_FIELD) {
                 return ATL_E_MALFORMED;
             }
             site = apr_array_push(id->sites);
@@ -398,8 +397,8 @@ apr_status_t atl_identity_decode(atl_identity_t **idp, apr_pool_t *p, const char
                 return ATL_E_MALFORMED;
             }
             id->f[f] = apr_pstrmemdup(p, v, n);
-            if (f == ATL_F_EMAIL_VERIFIED && strcmp(id->f[f], "true") != 0 &&
-                strcmp(id->f[f], "false") != 0) {
+            if (f == ATL_F_EMAIL_VERIFIED && strcmp(id->f[f], "true") != 0
+                && strcmp(id->f[f], "false") != 0) {
                 return ATL_E_MALFORMED;
             }
             break;
@@ -450,14 +449,19 @@ static int glob_match(const char *pat, const char *s)
         if (*pat == '*') {
             star = pat++;
             resume = s;
-        } else if (*pat == '?' || (*pat && apr_tolower((unsigned char)*pat) ==
-                                               apr_tolower((unsigned char)*s))) {
+        }
+        else if (*pat == '?'
+                 || (*pat
+                     && apr_tolower((unsigned char)*pat)
+                            == apr_tolower((unsigned char)*s))) {
             pat++;
             s++;
-        } else if (star) {
+        }
+        else if (star) {
             pat = star + 1;
             s = ++resume;
-        } else {
+        }
+        else {
             return 0;
         }
     }
@@ -481,8 +485,7 @@ static int looks_like_cloud_id(const char *s)
     apr_size_t i;
 
     for (i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-'
-                                                     : !apr_isxdigit(s[i])) {
+        if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' : !apr_isxdigit(s[i])) {
             return 0;
         }
     }
@@ -503,9 +506,9 @@ int atl_identity_has_site(const atl_identity_t *id, const char *site)
     by_name = strchr(site, '.') == NULL && !looks_like_cloud_id(site);
     for (i = 0; i < id->sites->nelts; i++) {
         const atl_site_t *s = &APR_ARRAY_IDX(id->sites, i, atl_site_t);
-        if ((s->id && strcmp(s->id, site) == 0) ||
-            (by_name && s->name && strcasecmp(s->name, site) == 0) ||
-            (s->host && strcasecmp(s->host, site) == 0)) {
+        if ((s->id && strcmp(s->id, site) == 0)
+            || (by_name && s->name && strcasecmp(s->name, site) == 0)
+            || (s->host && strcasecmp(s->host, site) == 0)) {
             return 1;
         }
     }

@@ -9,47 +9,47 @@
 
 /* Order matters: it is the order of the variables, headers and JSON. */
 typedef enum {
-    ATL_F_ACCOUNT_ID = 0,  /* account_id */
-    ATL_F_EMAIL,           /* email */
-    ATL_F_NAME,            /* name */
-    ATL_F_NICKNAME,        /* nickname */
-    ATL_F_PICTURE,         /* picture */
-    ATL_F_ACCOUNT_TYPE,    /* account_type */
-    ATL_F_ACCOUNT_STATUS,  /* account_status */
-    ATL_F_LOCALE,          /* locale */
-    ATL_F_ZONEINFO,        /* zoneinfo */
-    ATL_F_EMAIL_VERIFIED,  /* email_verified: "true" / "false" */
-    ATL_F_JOB_TITLE,       /* extended_profile.job_title */
-    ATL_F_DEPARTMENT,      /* extended_profile.department */
-    ATL_F_ORGANIZATION,    /* extended_profile.organization */
-    ATL_F_LOCATION,        /* extended_profile.location */
-    ATL_F_SITES,           /* site URL hosts, comma-separated */
-    ATL_F_SITE_IDS,        /* cloud ids, comma-separated */
-    ATL_F_LOGIN_TIME,      /* seconds since the epoch, decimal */
-    ATL_F_ACCESS_TOKEN,    /* only stored when the login asked for it */
+    ATL_F_ACCOUNT_ID = 0, /* account_id */
+    ATL_F_EMAIL,          /* email */
+    ATL_F_NAME,           /* name */
+    ATL_F_NICKNAME,       /* nickname */
+    ATL_F_PICTURE,        /* picture */
+    ATL_F_ACCOUNT_TYPE,   /* account_type */
+    ATL_F_ACCOUNT_STATUS, /* account_status */
+    ATL_F_LOCALE,         /* locale */
+    ATL_F_ZONEINFO,       /* zoneinfo */
+    ATL_F_EMAIL_VERIFIED, /* email_verified: "true" / "false" */
+    ATL_F_JOB_TITLE,      /* extended_profile.job_title */
+    ATL_F_DEPARTMENT,     /* extended_profile.department */
+    ATL_F_ORGANIZATION,   /* extended_profile.organization */
+    ATL_F_LOCATION,       /* extended_profile.location */
+    ATL_F_SITES,          /* site URL hosts, comma-separated */
+    ATL_F_SITE_IDS,       /* cloud ids, comma-separated */
+    ATL_F_LOGIN_TIME,     /* seconds since the epoch, decimal */
+    ATL_F_ACCESS_TOKEN,   /* only stored when the login asked for it */
     ATL_F_COUNT
 } atl_field_e;
 
 typedef struct {
-    const char *id;        /* cloud id */
-    const char *name;      /* site name */
-    const char *host;      /* host of the site URL, lower case */
+    const char *id;   /* cloud id */
+    const char *name; /* site name */
+    const char *host; /* host of the site URL, lower case */
 } atl_site_t;
 
 typedef struct {
-    const char *f[ATL_F_COUNT];  /* NULL: absent. Never contain control
-                                    characters, never empty. */
-    apr_array_header_t *sites;   /* of atl_site_t; NULL: not fetched */
-    const char *refresh_token;   /* NULL unless the login kept it */
-    apr_int64_t login_time;      /* seconds since the epoch */
-    apr_int64_t token_expiry;    /* seconds since the epoch, 0: unknown */
+    const char *f[ATL_F_COUNT]; /* NULL: absent. Never contain control
+                                   characters, never empty. */
+    apr_array_header_t *sites;  /* of atl_site_t; NULL: not fetched */
+    const char *refresh_token;  /* NULL unless the login kept it */
+    apr_int64_t login_time;     /* seconds since the epoch */
+    apr_int64_t token_expiry;   /* seconds since the epoch, 0: unknown */
 } atl_identity_t;
 
 /* Upper bounds on stored values, so that a session cookie stays < 4 KB. */
-#define ATL_IDENTITY_MAX_FIELD   256   /* every profile field but these: */
+#define ATL_IDENTITY_MAX_FIELD   256 /* every profile field but these: */
 #define ATL_IDENTITY_MAX_PICTURE 512
-#define ATL_IDENTITY_MAX_TOKEN   4096  /* access and refresh tokens */
-#define ATL_IDENTITY_MAX_SITES   16    /* further sites are dropped */
+#define ATL_IDENTITY_MAX_TOKEN   4096 /* access and refresh tokens */
+#define ATL_IDENTITY_MAX_SITES   16   /* further sites are dropped */
 
 /* "ATLASSIAN_ACCOUNT_ID", "X-Atlassian-Account-Id", "account_id". */
 const char *atl_identity_var_name(atl_field_e f);
@@ -72,8 +72,8 @@ void atl_identity_join_sites(atl_identity_t *id, apr_pool_t *p);
  * anything it does not recognise; it is fast (runs on every request). */
 apr_status_t atl_identity_encode(const char **out, apr_size_t *len, apr_pool_t *p,
                                  const atl_identity_t *id);
-apr_status_t atl_identity_decode(atl_identity_t **id, apr_pool_t *p,
-                                 const char *s, apr_size_t len);
+apr_status_t atl_identity_decode(atl_identity_t **id, apr_pool_t *p, const char *s,
+                                 apr_size_t len);
 
 /* One well-formed address: exactly one '@', non-empty local part and
  * domain, no whitespace or control characters, no NUL before len. */

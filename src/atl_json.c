@@ -83,7 +83,8 @@ static apr_status_t atl_json_load(json_object **out, const char **errmsg, apr_po
         obj = json_tokener_parse_ex(tok, "", 1);
         jerr = json_tokener_get_error(tok);
         end = len;
-    } else {
+    }
+    else {
         end = json_tokener_get_parse_end(tok);
     }
     if (obj == NULL || jerr != json_tokener_success) {
@@ -93,8 +94,9 @@ static apr_status_t atl_json_load(json_object **out, const char **errmsg, apr_po
         rv = ATL_E_MALFORMED;
         goto done;
     }
-    while (end < len && (body[end] == ' ' || body[end] == '\t' || body[end] == '\r' ||
-                         body[end] == '\n')) {
+    while (end < len
+           && (body[end] == ' ' || body[end] == '\t' || body[end] == '\r'
+               || body[end] == '\n')) {
         end++;
     }
     if (end != len) {
@@ -122,8 +124,8 @@ static const char *atl_json_get_string(json_object *o, const char *key, apr_size
 {
     json_object *v = NULL;
 
-    if (!json_object_object_get_ex(o, key, &v) ||
-        !json_object_is_type(v, json_type_string)) {
+    if (!json_object_object_get_ex(o, key, &v)
+        || !json_object_is_type(v, json_type_string)) {
         return NULL;
     }
     *len = (apr_size_t)json_object_get_string_len(v);
@@ -221,8 +223,8 @@ apr_status_t atl_json_token_request(const char **body, apr_pool_t *p,
     int refresh;
 
     *body = NULL;
-    if (grant_type == NULL || client_id == NULL || client_secret == NULL ||
-        code == NULL) {
+    if (grant_type == NULL || client_id == NULL || client_secret == NULL
+        || code == NULL) {
         rv = ATL_E_BADINPUT;
         goto done;
     }
@@ -243,7 +245,8 @@ apr_status_t atl_json_token_request(const char **body, apr_pool_t *p,
     json_object_object_add(o, "client_secret", json_object_new_string(client_secret));
     if (refresh) {
         json_object_object_add(o, "refresh_token", json_object_new_string(code));
-    } else {
+    }
+    else {
         json_object_object_add(o, "code", json_object_new_string(code));
         json_object_object_add(o, "redirect_uri", json_object_new_string(redirect_uri));
     }
@@ -312,17 +315,21 @@ apr_status_t atl_json_parse_token(atl_token_t **tok, const char **errmsg, apr_po
 
         if (json_object_is_type(v, json_type_int)) {
             secs = json_object_get_int64(v);
-        } else if (json_object_is_type(v, json_type_double)) {
+        }
+        else if (json_object_is_type(v, json_type_double)) {
             double d = json_object_get_double(v);
 
             if (!(d >= 0)) {
                 secs = -1;
-            } else if (d > ATL_JSON_MAX_EXPIRES_IN) {
+            }
+            else if (d > ATL_JSON_MAX_EXPIRES_IN) {
                 secs = ATL_JSON_MAX_EXPIRES_IN;
-            } else {
+            }
+            else {
                 secs = (apr_int64_t)d;
             }
-        } else {
+        }
+        else {
             *errmsg = "expires_in is not a number";
             rv = ATL_E_MALFORMED;
             goto done;
@@ -450,13 +457,13 @@ apr_status_t atl_json_parse_profile(atl_identity_t *id, const char **errmsg,
     }
 
     /* Only a real boolean says whether the address was verified. */
-    if (json_object_object_get_ex(o, "email_verified", &v) &&
-        json_object_is_type(v, json_type_boolean)) {
+    if (json_object_object_get_ex(o, "email_verified", &v)
+        && json_object_is_type(v, json_type_boolean)) {
         f[ATL_F_EMAIL_VERIFIED] = json_object_get_boolean(v) ? "true" : "false";
     }
 
-    if (json_object_object_get_ex(o, "extended_profile", &v) &&
-        json_object_is_type(v, json_type_object)) {
+    if (json_object_object_get_ex(o, "extended_profile", &v)
+        && json_object_is_type(v, json_type_object)) {
         for (i = 0; i < ATL_JSON_COUNT(atl_json_extended_map); i++) {
             f[atl_json_extended_map[i].field] = atl_json_field(
                 p, v, atl_json_extended_map[i].key, ATL_IDENTITY_MAX_FIELD);
@@ -498,8 +505,8 @@ static const char *atl_json_site_host(apr_pool_t *p, json_object *site)
         return NULL;
     }
     memset(&uri, 0, sizeof(uri));
-    if (apr_uri_parse(p, clean, &uri) != APR_SUCCESS || uri.hostname == NULL ||
-        uri.scheme == NULL) {
+    if (apr_uri_parse(p, clean, &uri) != APR_SUCCESS || uri.hostname == NULL
+        || uri.scheme == NULL) {
         return NULL;
     }
     host = apr_pstrdup(p, uri.hostname);
@@ -552,9 +559,9 @@ apr_status_t atl_json_parse_sites(apr_array_header_t **sites, const char **errms
         for (j = 0; j < a->nelts && dup == NULL; j++) {
             atl_site_t *k = &APR_ARRAY_IDX(a, j, atl_site_t);
 
-            if (!strcmp(k->id, site.id) &&
-                ((k->host == NULL && site.host == NULL) ||
-                 (k->host && site.host && !strcmp(k->host, site.host)))) {
+            if (!strcmp(k->id, site.id)
+                && ((k->host == NULL && site.host == NULL)
+                    || (k->host && site.host && !strcmp(k->host, site.host)))) {
                 dup = k;
             }
         }
@@ -586,8 +593,8 @@ static void atl_json_add_sites(json_object *o, apr_pool_t *p, const atl_identity
     json_object *hosts, *ids;
     int i;
 
-    if (id->sites == NULL && id->f[ATL_F_SITES] == NULL &&
-        id->f[ATL_F_SITE_IDS] == NULL) {
+    if (id->sites == NULL && id->f[ATL_F_SITES] == NULL
+        && id->f[ATL_F_SITE_IDS] == NULL) {
         return;
     }
     hosts = json_object_new_array();
@@ -603,7 +610,8 @@ static void atl_json_add_sites(json_object *o, apr_pool_t *p, const atl_identity
                 json_object_array_add(ids, json_object_new_string(s->id));
             }
         }
-    } else {
+    }
+    else {
         const atl_field_e fields[2] = {ATL_F_SITES, ATL_F_SITE_IDS};
         json_object *arrays[2];
         int k;
@@ -644,16 +652,15 @@ apr_status_t atl_json_identity(const char **json, apr_pool_t *p, const atl_ident
         const char *name = atl_identity_json_name((atl_field_e)f);
 
         switch (f) {
-        case ATL_F_SITES:
-            atl_json_add_sites(o, p, id);
-            break;
+        case ATL_F_SITES: atl_json_add_sites(o, p, id); break;
         case ATL_F_SITE_IDS:
             /* Written together with ATL_F_SITES. */
             break;
         case ATL_F_LOGIN_TIME:
             if (id->login_time > 0) {
                 json_object_object_add(o, name, json_object_new_int64(id->login_time));
-            } else if (id->f[f]) {
+            }
+            else if (id->f[f]) {
                 json_object_object_add(o, name,
                                        json_object_new_int64(apr_atoi64(id->f[f])));
             }
@@ -676,11 +683,12 @@ apr_status_t atl_json_identity(const char **json, apr_pool_t *p, const atl_ident
             break;
         }
     }
-    out = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                JSON_C_TO_STRING_NOSLASHESCAPE);
+    out = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN
+                                                | JSON_C_TO_STRING_NOSLASHESCAPE);
     if (out == NULL) {
         rv = APR_ENOMEM;
-    } else {
+    }
+    else {
         *json = apr_pstrdup(p, out);
     }
     json_object_put(o);

@@ -90,7 +90,8 @@ static apr_status_t atl_oauth_call(atl_http_response_t **resp, const char **reas
         if (rv != ATL_E_TIMEOUT && rv != ATL_E_TOOBIG) {
             rv = ATL_E_UPSTREAM;
         }
-    } else if ((*resp)->status < 200 || (*resp)->status > 299) {
+    }
+    else if ((*resp)->status < 200 || (*resp)->status > 299) {
         *reason = atl_oauth_status_reason(p, what, url, *resp);
         *resp = NULL;
         rv = ATL_E_UPSTREAM;

@@ -28,18 +28,15 @@ typedef struct {
 /* POST the code to the token URL (JSON body). */
 apr_status_t atl_oauth_exchange_code(atl_token_t **tok, const char **reason,
                                      apr_pool_t *p, const atl_oauth_conf_t *c,
-                                     const char *code,
-                                     const char *redirect_uri);
+                                     const char *code, const char *redirect_uri);
 
 /* POST a refresh_token grant to the token URL (JSON body). */
-apr_status_t atl_oauth_refresh(atl_token_t **tok, const char **reason,
-                               apr_pool_t *p, const atl_oauth_conf_t *c,
-                               const char *refresh_token);
+apr_status_t atl_oauth_refresh(atl_token_t **tok, const char **reason, apr_pool_t *p,
+                               const atl_oauth_conf_t *c, const char *refresh_token);
 
 /* GET the profile URL with the bearer token; fills id->f[]. */
-apr_status_t atl_oauth_profile(atl_identity_t *id, const char **reason,
-                               apr_pool_t *p, const atl_oauth_conf_t *c,
-                               const char *access_token);
+apr_status_t atl_oauth_profile(atl_identity_t *id, const char **reason, apr_pool_t *p,
+                               const atl_oauth_conf_t *c, const char *access_token);
 
 /* GET the resources URL with the bearer token. */
 apr_status_t atl_oauth_sites(apr_array_header_t **sites, const char **reason,

@@ -26,7 +26,6 @@ int atl_redirect_allowed(const char *url, const apr_array_header_t *allowed);
 /* The return URL to remember for a request whose unparsed URI is uri:
  * leading slashes and backslashes collapsed to one '/', a value that is
  * not local (above) or longer than max becomes "/". */
-const char *atl_redirect_return_url(apr_pool_t *p, const char *uri,
-                                    apr_size_t max);
+const char *atl_redirect_return_url(apr_pool_t *p, const char *uri, apr_size_t max);
 
 #endif

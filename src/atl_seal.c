@@ -20,10 +20,10 @@
 
 #include "atl_seal.h"
 
-#define SEAL_VERSION 0x01
-#define SEAL_KEY_LEN 32
-#define SEAL_IV_LEN 12
-#define SEAL_TAG_LEN 16
+#define SEAL_VERSION  0x01
+#define SEAL_KEY_LEN  32
+#define SEAL_IV_LEN   12
+#define SEAL_TAG_LEN  16
 #define SEAL_OVERHEAD (1 + SEAL_IV_LEN + SEAL_TAG_LEN)
 
 /* A sealed value longer than this is refused before any decoding, so a
@@ -73,12 +73,12 @@ static int derive_key(unsigned char *out, const char *secret, size_t len)
     if (pctx == NULL) {
         return 0;
     }
-    if (EVP_PKEY_derive_init(pctx) > 0 &&
-        EVP_PKEY_CTX_set_hkdf_md(pctx, EVP_sha256()) > 0 &&
-        EVP_PKEY_CTX_set1_hkdf_key(pctx, (const unsigned char *)secret, (int)len) > 0 &&
-        EVP_PKEY_CTX_add1_hkdf_info(pctx, (const unsigned char *)hkdf_info,
-                                    (int)(sizeof(hkdf_info) - 1)) > 0 &&
-        EVP_PKEY_derive(pctx, out, &outlen) > 0 && outlen == SEAL_KEY_LEN) {
+    if (EVP_PKEY_derive_init(pctx) > 0 && EVP_PKEY_CTX_set_hkdf_md(pctx, EVP_sha256()) > 0
+        && EVP_PKEY_CTX_set1_hkdf_key(pctx, (const unsigned char *)secret, (int)len) > 0
+        && EVP_PKEY_CTX_add1_hkdf_info(pctx, (const unsigned char *)hkdf_info,
+                                       (int)(sizeof(hkdf_info) - 1))
+               > 0
+        && EVP_PKEY_derive(pctx, out, &outlen) > 0 && outlen == SEAL_KEY_LEN) {
         ok = 1;
     }
     EVP_PKEY_CTX_free(pctx);
@@ -141,8 +141,8 @@ apr_status_t atl_seal(const char **sealed, apr_pool_t *p, const atl_seal_keys_t 
     apr_status_t rv = APR_EGENERAL;
 
     *sealed = NULL;
-    if (keys == NULL || keys->count == 0 || (plain == NULL && len > 0) ||
-        len > SEAL_MAX_SEALED) {
+    if (keys == NULL || keys->count == 0 || (plain == NULL && len > 0)
+        || len > SEAL_MAX_SEALED) {
         return APR_EINVAL;
     }
     if (purpose == NULL) {
@@ -160,21 +160,23 @@ apr_status_t atl_seal(const char **sealed, apr_pool_t *p, const atl_seal_keys_t 
         goto out;
     }
     ctx = EVP_CIPHER_CTX_new();
-    if (ctx == NULL ||
-        EVP_EncryptInit_ex(ctx, keys_cipher(keys), NULL, keys->key[0], iv) != 1 ||
-        EVP_EncryptUpdate(ctx, NULL, &outl, &version, 1) != 1 ||
-        EVP_EncryptUpdate(ctx, NULL, &outl, (const unsigned char *)purpose,
-                          (int)strlen(purpose)) != 1) {
+    if (ctx == NULL
+        || EVP_EncryptInit_ex(ctx, keys_cipher(keys), NULL, keys->key[0], iv) != 1
+        || EVP_EncryptUpdate(ctx, NULL, &outl, &version, 1) != 1
+        || EVP_EncryptUpdate(ctx, NULL, &outl, (const unsigned char *)purpose,
+                             (int)strlen(purpose))
+               != 1) {
         goto out;
     }
     outl = 0;
-    if (len > 0 &&
-        EVP_EncryptUpdate(ctx, ct, &outl, (const unsigned char *)plain, (int)len) != 1) {
+    if (len > 0
+        && EVP_EncryptUpdate(ctx, ct, &outl, (const unsigned char *)plain, (int)len)
+               != 1) {
         goto out;
     }
-    if (EVP_EncryptFinal_ex(ctx, ct + outl, &finl) != 1 ||
-        (apr_size_t)(outl + finl) != len ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SEAL_TAG_LEN, tag) != 1) {
+    if (EVP_EncryptFinal_ex(ctx, ct + outl, &finl) != 1
+        || (apr_size_t)(outl + finl) != len
+        || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SEAL_TAG_LEN, tag) != 1) {
         goto out;
     }
     *sealed =
@@ -198,10 +200,11 @@ static int open_with(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher,
     int outl = 0, finl = 0;
 
     memcpy(tag, ct + ctlen, SEAL_TAG_LEN);
-    if (EVP_DecryptInit_ex(ctx, cipher, NULL, key, iv) != 1 ||
-        EVP_DecryptUpdate(ctx, NULL, &outl, buf, 1) != 1 ||
-        EVP_DecryptUpdate(ctx, NULL, &outl, (const unsigned char *)purpose,
-                          (int)strlen(purpose)) != 1) {
+    if (EVP_DecryptInit_ex(ctx, cipher, NULL, key, iv) != 1
+        || EVP_DecryptUpdate(ctx, NULL, &outl, buf, 1) != 1
+        || EVP_DecryptUpdate(ctx, NULL, &outl, (const unsigned char *)purpose,
+                             (int)strlen(purpose))
+               != 1) {
         return 0;
     }
     outl = 0;
@@ -209,9 +212,9 @@ static int open_with(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher,
         OPENSSL_cleanse(out, ctlen);
         return 0;
     }
-    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SEAL_TAG_LEN, tag) != 1 ||
-        EVP_DecryptFinal_ex(ctx, out + outl, &finl) != 1 ||
-        (apr_size_t)(outl + finl) != ctlen) {
+    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SEAL_TAG_LEN, tag) != 1
+        || EVP_DecryptFinal_ex(ctx, out + outl, &finl) != 1
+        || (apr_size_t)(outl + finl) != ctlen) {
         OPENSSL_cleanse(out, ctlen);
         return 0;
     }
@@ -245,14 +248,14 @@ apr_status_t atl_unseal(const char **plain, apr_size_t *len, apr_pool_t *p,
         return ATL_E_UNSEAL;
     }
 
-    if (apr_decode_base64_binary(NULL, sealed, (apr_ssize_t)slen, APR_ENCODE_NONE,
-                                 &blen) != APR_SUCCESS) {
+    if (apr_decode_base64_binary(NULL, sealed, (apr_ssize_t)slen, APR_ENCODE_NONE, &blen)
+        != APR_SUCCESS) {
         return ATL_E_UNSEAL;
     }
     buf = apr_palloc(p, blen + 1);
-    if (apr_decode_base64_binary(buf, sealed, (apr_ssize_t)slen, APR_ENCODE_NONE,
-                                 &blen) != APR_SUCCESS ||
-        blen < SEAL_OVERHEAD || buf[0] != SEAL_VERSION) {
+    if (apr_decode_base64_binary(buf, sealed, (apr_ssize_t)slen, APR_ENCODE_NONE, &blen)
+            != APR_SUCCESS
+        || blen < SEAL_OVERHEAD || buf[0] != SEAL_VERSION) {
         return ATL_E_UNSEAL;
     }
     /* The decoder accepts both alphabets, padding and ignores the unused

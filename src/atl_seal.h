@@ -9,7 +9,7 @@
 #include <apr_tables.h>
 #include "atl_status.h"
 
-#define ATL_SEAL_MIN_SECRET 32   /* bytes of key material, at least */
+#define ATL_SEAL_MIN_SECRET 32 /* bytes of key material, at least */
 
 typedef struct atl_seal_keys_t atl_seal_keys_t;
 
@@ -22,9 +22,8 @@ apr_status_t atl_seal_keys_make(atl_seal_keys_t **keys, const char **errmsg,
 
 /* Seal len bytes of plain. purpose is bound to the result (AAD), so a
  * value sealed for one purpose never unseals for another. */
-apr_status_t atl_seal(const char **sealed, apr_pool_t *p,
-                      const atl_seal_keys_t *keys, const char *purpose,
-                      const char *plain, apr_size_t len);
+apr_status_t atl_seal(const char **sealed, apr_pool_t *p, const atl_seal_keys_t *keys,
+                      const char *purpose, const char *plain, apr_size_t len);
 
 /* Unseal with each key in turn. ATL_E_UNSEAL for anything that does not
  * authenticate (tampered, truncated, wrong purpose, unknown key, bad

@@ -21,7 +21,7 @@
 #include "atl_state.h"
 
 #define STATE_RAW_LEN 32
-#define STATE_LEN 43
+#define STATE_LEN     43
 
 /* Entries read by decode, at most; prune brings it down to the real bound. */
 #define STATE_MAX_DECODE (ATL_STATE_MAX_PENDING * 2)
@@ -144,10 +144,10 @@ static int decode_line(atl_pending_t *entry, apr_pool_t *p, const char *b, const
         fe[i] = sp;
         c = sp + 1;
     }
-    if (fe[0] - f[0] != STATE_LEN || fe[3] == f[3] ||
-        !parse_decimal(&created, f[1], fe[1], 18) ||
-        !parse_decimal(&flags, f[2], fe[2], 3) ||
-        (flags & ~(apr_int64_t)ALL_FLAGS) != 0) {
+    if (fe[0] - f[0] != STATE_LEN || fe[3] == f[3]
+        || !parse_decimal(&created, f[1], fe[1], 18)
+        || !parse_decimal(&flags, f[2], fe[2], 3)
+        || (flags & ~(apr_int64_t)ALL_FLAGS) != 0) {
         return 0;
     }
     for (i = 0; i < STATE_LEN; i++) {
@@ -206,7 +206,8 @@ void atl_state_prune(apr_array_header_t *list, apr_int64_t now, apr_int64_t max_
         const atl_pending_t *e = &APR_ARRAY_IDX(list, i, atl_pending_t);
         if (e->created > now + STATE_CLOCK_SKEW || now - e->created > max_age) {
             atl_state_remove(list, i);
-        } else {
+        }
+        else {
             i++;
         }
     }
@@ -218,8 +219,8 @@ void atl_state_prune(apr_array_header_t *list, apr_int64_t now, apr_int64_t max_
         for (i = 1; i < list->nelts; i++) {
             /* Strictly older only: on a tie the earlier entry, added first,
              * goes. */
-            if (APR_ARRAY_IDX(list, i, atl_pending_t).created <
-                APR_ARRAY_IDX(list, oldest, atl_pending_t).created) {
+            if (APR_ARRAY_IDX(list, i, atl_pending_t).created
+                < APR_ARRAY_IDX(list, oldest, atl_pending_t).created) {
                 oldest = i;
             }
         }

@@ -7,18 +7,18 @@
 #include <apr_errno.h>
 
 /* An outbound call to Atlassian took longer than AtlassianTimeout. */
-#define ATL_E_TIMEOUT   (APR_OS_START_USERERR + 4100)
+#define ATL_E_TIMEOUT (APR_OS_START_USERERR + 4100)
 /* Atlassian could not be reached, TLS failed, or it answered non-2xx. */
-#define ATL_E_UPSTREAM  (APR_OS_START_USERERR + 4101)
+#define ATL_E_UPSTREAM (APR_OS_START_USERERR + 4101)
 /* Atlassian answered, but the answer is malformed or incomplete. */
 #define ATL_E_MALFORMED (APR_OS_START_USERERR + 4102)
 /* The account or the consent was refused (not active, access_denied). */
-#define ATL_E_DENIED    (APR_OS_START_USERERR + 4103)
+#define ATL_E_DENIED (APR_OS_START_USERERR + 4103)
 /* Input from the browser or the configuration is invalid. */
-#define ATL_E_BADINPUT  (APR_OS_START_USERERR + 4104)
+#define ATL_E_BADINPUT (APR_OS_START_USERERR + 4104)
 /* A value or an answer exceeds its size limit. */
-#define ATL_E_TOOBIG    (APR_OS_START_USERERR + 4105)
+#define ATL_E_TOOBIG (APR_OS_START_USERERR + 4105)
 /* A sealed value did not unseal (tampered, truncated, other key). */
-#define ATL_E_UNSEAL    (APR_OS_START_USERERR + 4106)
+#define ATL_E_UNSEAL (APR_OS_START_USERERR + 4106)
 
 #endif

@@ -13,7 +13,6 @@
 
 #include "atl_authorize.h"
 
-
 static apr_array_header_t *parse_ok(const char *spec)
 {
     apr_array_header_t *params = NULL;
@@ -90,8 +89,8 @@ START_TEST(parse_refuses)
     for (i = 0; bad[i]; i++) {
         apr_array_header_t *params = (apr_array_header_t *)1;
         const char *errmsg = NULL;
-        ck_assert_msg(atl_authorize_parse_params(&params, &errmsg, pool, bad[i]) ==
-                          ATL_E_BADINPUT,
+        ck_assert_msg(atl_authorize_parse_params(&params, &errmsg, pool, bad[i])
+                          == ATL_E_BADINPUT,
                       "accepted \"%s\"", bad[i]);
         ck_assert_msg(errmsg != NULL && *errmsg, "no message for \"%s\"", bad[i]);
         ck_assert_ptr_null(params);

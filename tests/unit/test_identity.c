@@ -14,7 +14,6 @@
 
 #include "atl_identity.h"
 
-
 static void add_site(atl_identity_t *id, const char *cid, const char *name,
                      const char *host)
 {
@@ -123,7 +122,8 @@ START_TEST(names_follow_the_rule)
             if (expect[i] == '_') {
                 expect[i] = '-';
                 up = 1;
-            } else {
+            }
+            else {
                 expect[i] = (char)(up ? expect[i] : expect[i] - 'A' + 'a');
                 up = 0;
             }
@@ -275,8 +275,8 @@ START_TEST(decode_garbage_and_truncation)
         ck_assert_ptr_null(back);
     }
     for (i = 0; garbage[i]; i++) {
-        ck_assert_msg(atl_identity_decode(&back, pool, garbage[i], strlen(garbage[i])) ==
-                          ATL_E_MALFORMED,
+        ck_assert_msg(atl_identity_decode(&back, pool, garbage[i], strlen(garbage[i]))
+                          == ATL_E_MALFORMED,
                       "decoded garbage %d", i);
     }
     ck_assert_int_eq(atl_identity_decode(&back, pool, NULL, 5), ATL_E_MALFORMED);
@@ -432,9 +432,11 @@ START_TEST(site_names_never_pass_for_hosts_or_ids)
 
     /* A site whose owner named it after someone else's host or cloud id. */
     add_site(id, "cafe-0009", "victim.atlassian.net", "evil.atlassian.net");
-    add_site(id, "cafe-0010", "1324a887-45db-1bf4-1e99-ef0ff456d421", "evil2.atlassian.net");
+    add_site(id, "cafe-0010", "1324a887-45db-1bf4-1e99-ef0ff456d421",
+             "evil2.atlassian.net");
     ck_assert_int_eq(atl_identity_has_site(id, "victim.atlassian.net"), 0);
-    ck_assert_int_eq(atl_identity_has_site(id, "1324a887-45db-1bf4-1e99-ef0ff456d421"), 0);
+    ck_assert_int_eq(atl_identity_has_site(id, "1324a887-45db-1bf4-1e99-ef0ff456d421"),
+                     0);
     /* The real host and id still match. */
     ck_assert_int_eq(atl_identity_has_site(id, "evil.atlassian.net"), 1);
     ck_assert_int_eq(atl_identity_has_site(id, "cafe-0010"), 1);

@@ -350,8 +350,8 @@ static const char *member(json_object *o, const char *key)
 {
     json_object *v = NULL;
 
-    if (!json_object_object_get_ex(o, key, &v) ||
-        !json_object_is_type(v, json_type_string)) {
+    if (!json_object_object_get_ex(o, key, &v)
+        || !json_object_is_type(v, json_type_string)) {
         return NULL;
     }
     return json_object_get_string(v);
@@ -925,8 +925,8 @@ static void *fake_serve(void *arg)
             const char *cl = strcasestr(fs->request, "\r\nContent-Length:");
 
             if (want == 0) {
-                want = (size_t)(end + 4 - fs->request) +
-                       (cl ? strtoul(cl + 17, NULL, 10) : 0);
+                want = (size_t)(end + 4 - fs->request)
+                       + (cl ? strtoul(cl + 17, NULL, 10) : 0);
             }
             if (fs->request_len >= want) {
                 break;
@@ -944,7 +944,8 @@ static void *fake_serve(void *arg)
             }
             off += (size_t)n;
         }
-    } else {
+    }
+    else {
         usleep((useconds_t)fs->silent_ms * 1000);
     }
     close(fd);
@@ -1316,8 +1317,9 @@ START_TEST(oauth_exchange_unreachable)
     ck_assert_int_eq(
         atl_oauth_exchange_code(&tok, &reason, pool, c, "code-1", "https://a/cb"),
         ATL_E_UPSTREAM);
-    ck_assert(strncmp(reason, "token endpoint http://127.0.0.1:1/oauth/token: connect: ",
-                      56) == 0);
+    ck_assert(
+        strncmp(reason, "token endpoint http://127.0.0.1:1/oauth/token: connect: ", 56)
+        == 0);
     ck_assert_ptr_null(strstr(reason, "code-1"));
     ck_assert_ptr_null(strstr(reason, "s3cr3t"));
 }
@@ -1398,8 +1400,9 @@ START_TEST(oauth_sites_ok)
 
     ck_assert_int_eq(atl_oauth_sites(&sites, &reason, pool, c, "at-1"), APR_SUCCESS);
     fake_stop(fs);
-    ck_assert(strncmp(fs->request, "GET /oauth/token/accessible-resources HTTP/1.1\r\n",
-                      48) == 0);
+    ck_assert(
+        strncmp(fs->request, "GET /oauth/token/accessible-resources HTTP/1.1\r\n", 48)
+        == 0);
     ck_assert_int_eq(sites->nelts, 1);
     ck_assert_str_eq(SITE(sites, 0)->host, "acme.atlassian.net");
 

@@ -13,7 +13,6 @@
 
 #include "atl_redirect.h"
 
-
 static apr_array_header_t *prefixes(const char *a, const char *b)
 {
     apr_array_header_t *arr = apr_array_make(pool, 2, sizeof(const char *));

@@ -13,7 +13,6 @@
 
 #include "atl_seal.h"
 
-
 static const char *secret_a = "0123456789abcdef0123456789abcdef-A";
 static const char *secret_b = "fedcba9876543210fedcba9876543210-B";
 

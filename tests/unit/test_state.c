@@ -13,7 +13,6 @@
 
 #include "atl_state.h"
 
-
 static const char *new_state(void)
 {
     const char *s = NULL;

@@ -455,10 +455,16 @@ static const char *atl_add_logout_allowed(cmd_parms *cmd, void *dummy, const cha
 {
     atl_srv_conf *c = atl_srv(cmd->server);
     apr_uri_t u;
-    const char *err = atl_check_url(cmd, arg, &u);
 
-    if (err && !(u.scheme && !strcasecmp(u.scheme, "http") && u.hostname)) {
-        return err;
+    /* A prefix is where browsers go, not where the module connects: any
+     * http:// or https:// host will do, but it must name one. */
+    if (apr_uri_parse(cmd->temp_pool, arg, &u) != APR_SUCCESS || !u.scheme
+        || (strcasecmp(u.scheme, "https") && strcasecmp(u.scheme, "http")) || !u.hostname
+        || !*u.hostname || u.user || u.password || u.fragment) {
+        return apr_psprintf(cmd->pool,
+                            "AtlassianLogoutRedirectAllowed: '%s' is not "
+                            "an absolute http:// or https:// URL prefix with a host",
+                            arg);
     }
     if (!c->logout_allowed) {
         c->logout_allowed = apr_array_make(cmd->pool, 2, sizeof(const char *));
@@ -1590,22 +1596,25 @@ static int atl_check_authn(request_rec *r)
     }
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
 
-    /* A subrequest or internal redirect of a logged-in request is that
-     * login: the session is not read again. (With SessionCookieRemove On,
-     * httpd could not: it reads the cookie once and removes it.) */
-    if ((r->main || r->prev) && (id = atl_get_identity(r->main ? r->main : r->prev))) {
-        return atl_logged_in(r, d, id, DECLINED);
-    }
-
-    /* The session is loaded once per request, for the same reason. */
-    z = atl_load_session(r);
+    /* The session is loaded once per request: with SessionCookieRemove On,
+     * httpd reads the cookie once and removes it. */
     rc = DECLINED;
     if (!r->main && !strcmp(r->uri, c->redirect_path)) {
+        z = atl_load_session(r);
         rc = atl_callback(r, c, d, z);
         if (rc != ATL_INFO_READY) {
             return atl_commit(r, rc);
         }
         /* ?info=json for a logged-in user: the handler answers. */
+    }
+    else if ((r->main || r->prev)
+             && (id = atl_get_identity(r->main ? r->main : r->prev))) {
+        /* A subrequest or internal redirect of a logged-in request is
+         * that login: the session is not read again (for the same reason). */
+        return atl_logged_in(r, d, id, DECLINED);
+    }
+    else {
+        z = atl_load_session(r);
     }
     if (!z) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,

@@ -117,6 +117,24 @@ done:
     return rv;
 }
 
+/* atl_json_load, then insist on the type of the top-level value: "what"
+ * names the answer for the message ("profile is not a JSON object"). */
+static apr_status_t atl_json_load_as(json_object **out, const char **errmsg,
+                                     apr_pool_t *p, const char *body, apr_size_t len,
+                                     json_type type, const char *what)
+{
+    apr_status_t rv = atl_json_load(out, errmsg, p, body, len);
+
+    if (rv == APR_SUCCESS && !json_object_is_type(*out, type)) {
+        json_object_put(*out);
+        *out = NULL;
+        *errmsg = apr_psprintf(p, "%s is not a JSON %s", what,
+                               type == json_type_array ? "array" : "object");
+        rv = ATL_E_MALFORMED;
+    }
+    return rv;
+}
+
 /* The member key of o when it is a JSON string, else NULL (absent, null or
  * another type: never stringified). *len receives its length, which may
  * include NUL bytes from "\u0000" escapes. */
@@ -273,13 +291,8 @@ apr_status_t atl_json_parse_token(atl_token_t **tok, const char **errmsg, apr_po
     *tok = NULL;
     *errmsg = NULL;
     t = apr_pcalloc(p, sizeof(*t));
-    rv = atl_json_load(&o, errmsg, p, body, len);
+    rv = atl_json_load_as(&o, errmsg, p, body, len, json_type_object, "token answer");
     if (rv != APR_SUCCESS) {
-        goto done;
-    }
-    if (!json_object_is_type(o, json_type_object)) {
-        *errmsg = "token answer is not a JSON object";
-        rv = ATL_E_MALFORMED;
         goto done;
     }
 
@@ -410,13 +423,8 @@ apr_status_t atl_json_parse_profile(atl_identity_t *id, const char **errmsg,
 
     *errmsg = NULL;
     memset(f, 0, sizeof(f));
-    rv = atl_json_load(&o, errmsg, p, body, len);
+    rv = atl_json_load_as(&o, errmsg, p, body, len, json_type_object, "profile");
     if (rv != APR_SUCCESS) {
-        goto done;
-    }
-    if (!json_object_is_type(o, json_type_object)) {
-        *errmsg = "profile is not a JSON object";
-        rv = ATL_E_MALFORMED;
         goto done;
     }
 
@@ -526,13 +534,9 @@ apr_status_t atl_json_parse_sites(apr_array_header_t **sites, const char **errms
 
     *sites = NULL;
     *errmsg = NULL;
-    rv = atl_json_load(&o, errmsg, p, body, len);
+    rv = atl_json_load_as(&o, errmsg, p, body, len, json_type_array,
+                          "accessible-resources");
     if (rv != APR_SUCCESS) {
-        goto done;
-    }
-    if (!json_object_is_type(o, json_type_array)) {
-        *errmsg = "accessible-resources is not a JSON array";
-        rv = ATL_E_MALFORMED;
         goto done;
     }
 

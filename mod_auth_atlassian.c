@@ -686,9 +686,9 @@ static int atl_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
     atl_session_save = APR_RETRIEVE_OPTIONAL_FN(ap_session_save);
     if (!atl_session_load || !atl_session_get || !atl_session_set || !atl_session_save) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
-                     "ATL00002: mod_session is not loaded: add LoadModule lines "
-                     "for session_module and session_cookie_module (or "
-                     "session_dbd_module)");
+                     "ATL00005: mod_session does not offer ap_session_load, "
+                     "ap_session_get, ap_session_set and ap_session_save: is it "
+                     "the mod_session of httpd 2.4?");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     if (atl_http_global_init() != APR_SUCCESS) {

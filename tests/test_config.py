@@ -188,3 +188,17 @@ def test_redirect_uri_as_local_path(make_httpd, fake):
     assert env["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
     body = __import__("json").loads(fake.requests("/oauth/token")[0]["body"])
     assert body["redirect_uri"] == h.base + H.CALLBACK
+
+
+def test_refuses_to_start_without_mod_session(make_httpd):
+    """The module needs mod_session: without it, apache2 -t fails and says so
+    (the configuration is otherwise complete, its Session lines removed)."""
+    h = make_httpd(start=False)
+    with open(h.conf) as f:
+        lines = [l for l in f if "session_module" not in l and "session_cookie_module" not in l
+                 and not l.strip().startswith("Session")]
+    with open(h.conf, "w") as f:
+        f.writelines(lines)
+    rc, out = h.config_test()
+    assert rc != 0, out
+    assert "ATL00002" in out and "mod_session is not loaded" in out, out

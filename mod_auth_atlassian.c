@@ -1054,8 +1054,15 @@ static apr_status_t atl_store_pending(request_rec *r, session_rec *z,
         if (strlen(sealed) <= budget) {
             break;
         }
-        atl_state_remove(list, 0);
         sealed = NULL;
+        if (list->nelts == 1 && strcmp(APR_ARRAY_IDX(list, 0, atl_pending_t).return_url,
+                                       "/")) {
+            /* The newest login must survive: it comes back to "/" rather
+             * than to a URL too long for the cookie. */
+            APR_ARRAY_IDX(list, 0, atl_pending_t).return_url = "/";
+            continue;
+        }
+        atl_state_remove(list, 0);
     }
     return atl_store(r, z, ATL_SESSION_PENDING, sealed);
 }

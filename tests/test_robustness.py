@@ -171,3 +171,21 @@ def test_server_survives_everything(httpd, fake):
     b = httpd.browser()
     b.login()
     assert b.get(CGI).status == 200
+
+
+@pytest.mark.parametrize("query,back", [
+    # Fits: the login comes back to the URL, query string included.
+    ("q=" + "%41" * 120, CGI + "?q=" + "%41" * 120),
+    # Too long for a cookie once escaped: the login still completes, at "/".
+    ("q=" + "%22" * 170, "/"),
+    # Short enough to keep, but every character escaped in the session:
+    # the pending login alone would not fit, so it comes back to "/".
+    ("q=" + "!" * 480, "/"),
+    ("q=" + "b" * 3000, "/"),
+])
+def test_login_from_a_long_url_completes(httpd, fake, query, back):
+    b = httpd.browser()
+    q = b.start_login(CGI + "?" + query)
+    for v in q["_response"].header_all("Set-Cookie"):
+        assert len(v) < 4096, len(v)
+    b.finish_login(b.authorize(q["_location"]), back)

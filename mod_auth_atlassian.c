@@ -1193,13 +1193,8 @@ static void atl_parse_callback(request_rec *r, atl_callback_t *cb)
             cb->why = apr_psprintf(r->pool, "the parameter %s is duplicated", name);
             return;
         }
+        /* ap_unescape_urlencoded reads '+' as a space and refuses %00. */
         value = apr_pstrdup(r->pool, eq ? eq + 1 : "");
-        /* '+' is a space in a query string. */
-        for (eq = value; *eq; eq++) {
-            if (*eq == '+') {
-                *eq = ' ';
-            }
-        }
         if (!*value || ap_unescape_urlencoded(value) != OK || !*value
             || atl_has_control(value) || strlen(value) > max) {
             cb->bad = 1;

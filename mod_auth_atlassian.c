@@ -368,12 +368,8 @@ static const char *atl_set_session_secret(cmd_parms *cmd, void *dummy, const cha
 
 static const char *atl_set_scope(cmd_parms *cmd, void *dummy, const char *arg)
 {
-    const char *s;
-
-    for (s = arg; *s; s++) {
-        if (apr_iscntrl(*s)) {
-            return "AtlassianScope: control characters are not allowed";
-        }
+    if (atl_identity_has_control(arg, strlen(arg))) {
+        return "AtlassianScope: control characters are not allowed";
     }
     if (!*arg) {
         return "AtlassianScope must not be empty";
@@ -1055,8 +1051,8 @@ static apr_status_t atl_store_pending(request_rec *r, session_rec *z,
             break;
         }
         sealed = NULL;
-        if (list->nelts == 1 && strcmp(APR_ARRAY_IDX(list, 0, atl_pending_t).return_url,
-                                       "/")) {
+        if (list->nelts == 1
+            && strcmp(APR_ARRAY_IDX(list, 0, atl_pending_t).return_url, "/")) {
             /* The newest login must survive: it comes back to "/" rather
              * than to a URL too long for the cookie. */
             APR_ARRAY_IDX(list, 0, atl_pending_t).return_url = "/";
@@ -1129,16 +1125,6 @@ typedef struct {
     const char *why; /* what was wrong, for the log */
 } atl_callback_t;
 
-static int atl_has_control(const char *s)
-{
-    for (; *s; s++) {
-        if ((unsigned char)*s < 0x20 || *s == 0x7f) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* Split the query string. Parameters the module does not know are
  * ignored; its own must appear at most once, be non-empty, be properly
  * escaped and carry no control character or NUL. */
@@ -1196,7 +1182,7 @@ static void atl_parse_callback(request_rec *r, atl_callback_t *cb)
         /* ap_unescape_urlencoded reads '+' as a space and refuses %00. */
         value = apr_pstrdup(r->pool, eq ? eq + 1 : "");
         if (!*value || ap_unescape_urlencoded(value) != OK || !*value
-            || atl_has_control(value) || strlen(value) > max) {
+            || atl_identity_has_control(value, strlen(value)) || strlen(value) > max) {
             cb->bad = 1;
             cb->why = apr_psprintf(r->pool,
                                    "the parameter %s is empty, too long, "
@@ -1253,6 +1239,8 @@ static int atl_callback_info(request_rec *r, session_rec *z, const atl_srv_conf 
     if (!id) {
         return atl_unauthorized(r);
     }
+    /* check_authn logs this identity in without reading it again. */
+    atl_set_req(r, id);
     if (atl_json_identity(&json, r->pool, id, d->pass_token == 1) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "ATL00034: the identity could not be written as JSON");
@@ -1626,7 +1614,7 @@ static int atl_check_authn(request_rec *r)
         return atl_error_page(r, HTTP_INTERNAL_SERVER_ERROR,
                               "The sign-in is not configured correctly.");
     }
-    id = atl_load_identity(r, z, c, d);
+    id = rc == ATL_INFO_READY ? atl_req(r)->id : atl_load_identity(r, z, c, d);
     if (id) {
         return atl_logged_in(r, d, id, rc);
     }

@@ -97,6 +97,18 @@ static int is_ctl(unsigned char c)
     return c < 0x20 || c == 0x7f;
 }
 
+int atl_identity_has_control(const char *s, apr_size_t len)
+{
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        if (is_ctl((unsigned char)s[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 const char *atl_identity_sanitize(apr_pool_t *p, const char *v, apr_size_t len,
                                   apr_size_t max)
 {

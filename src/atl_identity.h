@@ -65,6 +65,10 @@ atl_identity_t *atl_identity_make(apr_pool_t *p);
 const char *atl_identity_sanitize(apr_pool_t *p, const char *v, apr_size_t len,
                                   apr_size_t max);
 
+/* Whether the len bytes of s hold a control character (< 0x20, NUL
+ * included, or 0x7f). */
+int atl_identity_has_control(const char *s, apr_size_t len);
+
 /* Set ATL_F_SITES and ATL_F_SITE_IDS from id->sites. */
 void atl_identity_join_sites(atl_identity_t *id, apr_pool_t *p);
 

@@ -161,8 +161,6 @@ static const char *atl_json_field(apr_pool_t *p, json_object *o, const char *key
     return s ? atl_identity_sanitize(p, s, len, max) : NULL;
 }
 
-static int atl_json_has_ctrl(const char *s, apr_size_t len);
-
 /* The member key taken whole or not at all: NULL when it is absent, of
  * another type, empty, longer than max or has a control character. For
  * values that admit someone, which must never be cleaned into a match. */
@@ -172,25 +170,10 @@ static const char *atl_json_whole(apr_pool_t *p, json_object *o, const char *key
     apr_size_t len = 0;
     const char *s = atl_json_get_string(o, key, &len);
 
-    if (!s || !len || len > max || atl_json_has_ctrl(s, len)) {
+    if (!s || !len || len > max || atl_identity_has_control(s, len)) {
         return NULL;
     }
     return apr_pstrmemdup(p, s, len);
-}
-
-/* Whether s has a control character (including NUL) in its len bytes. */
-static int atl_json_has_ctrl(const char *s, apr_size_t len)
-{
-    apr_size_t i;
-
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c < 0x20 || c == 0x7f) {
-            return 1;
-        }
-    }
-    return 0;
 }
 
 /* A token as it must be stored and sent back: a non-empty string without
@@ -223,7 +206,7 @@ static apr_status_t atl_json_token_member(const char **tok, const char **errmsg,
             apr_psprintf(p, "%s is longer than %d bytes", key, ATL_IDENTITY_MAX_TOKEN);
         return ATL_E_MALFORMED;
     }
-    if (atl_json_has_ctrl(s, len)) {
+    if (atl_identity_has_control(s, len)) {
         *errmsg = apr_psprintf(p, "%s has control characters", key);
         return ATL_E_MALFORMED;
     }
@@ -436,7 +419,7 @@ apr_status_t atl_json_parse_profile(atl_identity_t *id, const char **errmsg,
         rv = ATL_E_MALFORMED;
         goto done;
     }
-    if (slen > ATL_IDENTITY_MAX_FIELD || atl_json_has_ctrl(s, slen)) {
+    if (slen > ATL_IDENTITY_MAX_FIELD || atl_identity_has_control(s, slen)) {
         *errmsg = "profile account_id is too long or has control characters";
         rv = ATL_E_MALFORMED;
         goto done;
@@ -505,7 +488,7 @@ static const char *atl_json_site_host(apr_pool_t *p, json_object *site)
     apr_uri_t uri;
     char *host, *c;
 
-    if (url == NULL || len > ATL_JSON_MAX_URL || atl_json_has_ctrl(url, len)) {
+    if (url == NULL || len > ATL_JSON_MAX_URL || atl_identity_has_control(url, len)) {
         return NULL;
     }
     clean = atl_identity_sanitize(p, url, len, ATL_JSON_MAX_URL);

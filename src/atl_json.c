@@ -26,8 +26,9 @@
  * refused by the tokener before it can cost stack or memory. */
 #define ATL_JSON_MAX_DEPTH 16
 
-/* The "error" and "error_description" of an error answer are cut to this. */
-#define ATL_JSON_MAX_ERROR 128
+/* The "error" and "error_description" of an error answer are read up to
+ * this length; the caller hides secrets in them, then cuts them shorter. */
+#define ATL_JSON_MAX_ERROR 4096
 
 /* A site URL longer than this is not believed to be one; its host is
  * left out rather than taken from a cut URL. */

@@ -50,11 +50,31 @@ static const char *atl_oauth_redact(apr_pool_t *p, const char *reason, const cha
     return out ? apr_pstrcat(p, out, reason, NULL) : reason;
 }
 
+/* Atlassian's own words in a log line are cut to this many bytes, after
+ * the values that must never be logged were hidden (so a cut cannot leave
+ * half of a secret behind). */
+#define ATL_OAUTH_MAX_WORDS 128
+
+/* Hide every value of hide (NULL-terminated, entries may be NULL) in s,
+ * then cut it to ATL_OAUTH_MAX_WORDS bytes. */
+static const char *atl_oauth_words(apr_pool_t *p, const char *s, const char *const *hide)
+{
+    for (; s && hide && *hide; hide++) {
+        s = atl_oauth_redact(p, s, *hide);
+    }
+    if (s && strlen(s) > ATL_OAUTH_MAX_WORDS) {
+        s = apr_pstrcat(p, apr_pstrmemdup(p, s, ATL_OAUTH_MAX_WORDS), "...", NULL);
+    }
+    return s;
+}
+
 /* The reason for a non-2xx answer: "<what> <url> answered <status>", plus
- * " (error=<error>: <description>)" when the body says so. */
-static const char *atl_oauth_status_reason(apr_pool_t *p, const char *what,
-                                           const char *url,
-                                           const atl_http_response_t *resp)
+ * " (error=<error>: <description>)" when the body says so. *grant_refused
+ * tells an invalid_grant answer apart. */
+static const char *atl_oauth_status_reason(int *grant_refused, apr_pool_t *p,
+                                           const char *what, const char *url,
+                                           const atl_http_response_t *resp,
+                                           const char *const *hide)
 {
     const char *error, *description;
     const char *reason;
@@ -62,22 +82,28 @@ static const char *atl_oauth_status_reason(apr_pool_t *p, const char *what,
     reason = apr_psprintf(p, "%s %s answered %ld", what, atl_oauth_log_url(p, url),
                           resp->status);
     atl_json_parse_error(&error, &description, p, resp->body, resp->body_len);
+    *grant_refused = error && !strcmp(error, "invalid_grant") && resp->status >= 400
+                     && resp->status < 500;
     if (error || description) {
-        reason = apr_psprintf(p, "%s (error=%s: %s)", reason, error ? error : "-",
-                              description ? description : "-");
+        reason = apr_psprintf(p, "%s (error=%s: %s)", reason,
+                              error ? atl_oauth_words(p, error, hide) : "-",
+                              description ? atl_oauth_words(p, description, hide) : "-");
     }
     return reason;
 }
 
 /* One call to an endpoint. On APR_SUCCESS *resp holds a 2xx answer; on
- * failure *reason is set (transport errors and non-2xx answers alike). */
+ * failure *reason is set (transport errors and non-2xx answers alike), with
+ * the values of hide left out of Atlassian's words. */
 static apr_status_t atl_oauth_call(atl_http_response_t **resp, const char **reason,
                                    apr_pool_t *p, const atl_oauth_conf_t *c,
                                    const char *what, const char *method, const char *url,
-                                   const char *bearer, const char *body)
+                                   const char *bearer, const char *body,
+                                   const char *const *hide)
 {
     const char *errmsg = NULL;
     apr_status_t rv;
+    int grant_refused = 0;
 
     rv = atl_http_request(resp, &errmsg, p, &c->http, method, url, bearer,
                           body ? "application/json" : NULL, body);
@@ -92,9 +118,9 @@ static apr_status_t atl_oauth_call(atl_http_response_t **resp, const char **reas
         }
     }
     else if ((*resp)->status < 200 || (*resp)->status > 299) {
-        *reason = atl_oauth_status_reason(p, what, url, *resp);
+        *reason = atl_oauth_status_reason(&grant_refused, p, what, url, *resp, hide);
         *resp = NULL;
-        rv = ATL_E_UPSTREAM;
+        rv = grant_refused ? ATL_E_GRANT : ATL_E_UPSTREAM;
     }
     return rv;
 }
@@ -106,6 +132,7 @@ static apr_status_t atl_oauth_token(atl_token_t **tok, const char **reason, apr_
 {
     atl_http_response_t *resp = NULL;
     const char *body = NULL, *errmsg = NULL;
+    const char *hide[] = {code, c->client_secret, NULL};
     apr_status_t rv;
 
     *tok = NULL;
@@ -120,7 +147,7 @@ static apr_status_t atl_oauth_token(atl_token_t **tok, const char **reason, apr_
         return ATL_E_UPSTREAM;
     }
     rv = atl_oauth_call(&resp, reason, p, c, "token endpoint", "POST", c->token_url, NULL,
-                        body);
+                        body, hide);
     if (rv == APR_SUCCESS) {
         rv = atl_json_parse_token(tok, &errmsg, p, resp->body, resp->body_len);
         if (rv != APR_SUCCESS) {
@@ -153,11 +180,12 @@ apr_status_t atl_oauth_profile(atl_identity_t *id, const char **reason, apr_pool
 {
     atl_http_response_t *resp = NULL;
     const char *errmsg = NULL;
+    const char *hide[] = {access_token, c->client_secret, NULL};
     apr_status_t rv;
 
     *reason = NULL;
     rv = atl_oauth_call(&resp, reason, p, c, "profile endpoint", "GET", c->profile_url,
-                        access_token, NULL);
+                        access_token, NULL, hide);
     if (rv == APR_SUCCESS) {
         rv = atl_json_parse_profile(id, &errmsg, p, resp->body, resp->body_len);
         if (rv != APR_SUCCESS) {
@@ -177,12 +205,13 @@ apr_status_t atl_oauth_sites(apr_array_header_t **sites, const char **reason,
 {
     atl_http_response_t *resp = NULL;
     const char *errmsg = NULL;
+    const char *hide[] = {access_token, c->client_secret, NULL};
     apr_status_t rv;
 
     *sites = NULL;
     *reason = NULL;
     rv = atl_oauth_call(&resp, reason, p, c, "resources endpoint", "GET",
-                        c->resources_url, access_token, NULL);
+                        c->resources_url, access_token, NULL, hide);
     if (rv == APR_SUCCESS) {
         rv = atl_json_parse_sites(sites, &errmsg, p, resp->body, resp->body_len);
         if (rv != APR_SUCCESS) {

@@ -20,7 +20,9 @@ typedef struct {
 } atl_oauth_conf_t;
 
 /* Every function returns APR_SUCCESS, ATL_E_TIMEOUT, ATL_E_UPSTREAM (not
- * reached, TLS, non-2xx answer), ATL_E_TOOBIG or ATL_E_MALFORMED, and on
+ * reached, TLS, non-2xx answer), ATL_E_GRANT (a 4xx answer with
+ * error=invalid_grant: the code or refresh token was refused),
+ * ATL_E_TOOBIG or ATL_E_MALFORMED, and on
  * failure sets *reason: one line for the administrator (the URL called,
  * the HTTP status, Atlassian's "error" and "error_description"), never a
  * token, code or secret. */

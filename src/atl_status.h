@@ -21,4 +21,8 @@
 /* A sealed value did not unseal (tampered, truncated, other key). */
 #define ATL_E_UNSEAL (APR_OS_START_USERERR + 4106)
 
+/* The token endpoint refused the grant itself (error=invalid_grant): a junk,
+ * expired or replayed code, or a refresh token that is no longer valid. */
+#define ATL_E_GRANT (APR_OS_START_USERERR + 4107)
+
 #endif

@@ -106,28 +106,27 @@ static int atl_upstream_failure(request_rec *r, apr_status_t rv, const char *ste
                                     "Please try again later.");
 }
 
-static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf *c,
-                             const atl_query_t *cb)
+/* The pending login of this browser that the callback's state names, taken
+ * out of the session: a state is spent by its first callback, whatever
+ * happens next. Returns OK with *pending and *list (the others), or the
+ * status of a bad callback (400): no state, a malformed one, or one that
+ * matches no pending login of this browser. */
+static int atl_callback_take_state(atl_pending_t *pending, apr_array_header_t **list,
+                                   request_rec *r, session_rec *z, const atl_srv_conf *c,
+                                   const char *state)
 {
-    apr_array_header_t *list = atl_load_pending(r, z, c);
-    atl_pending_t pending;
-    atl_oauth_conf_t oc;
-    atl_token_t *tok;
-    atl_identity_t *id;
-    const char *reason = NULL, *sealed, *back;
-    apr_status_t rv;
     int idx;
 
-    if (!cb->code || !cb->state || !atl_state_well_formed(cb->state)) {
+    *list = NULL;
+    if (!state || !atl_state_well_formed(state)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ATL00041: callback refused: %s",
-                      !cb->code    ? "no code"
-                      : !cb->state ? "no state"
-                                   : "the state is malformed");
+                      !state ? "no state" : "the state is malformed");
         return atl_error_page(r, HTTP_BAD_REQUEST,
                               "The sign-in answer is incomplete. Please start "
                               "again from the page you wanted.");
     }
-    idx = atl_state_find(list, cb->state);
+    *list = atl_load_pending(r, z, c);
+    idx = atl_state_find(*list, state);
     if (idx < 0) {
         /* Another browser's state (login CSRF), an old tab, a replay: the
          * session is left as it is, its own pending logins included. */
@@ -140,10 +139,34 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
                               "expired or was already used. Please start again "
                               "from the page you wanted.");
     }
-    pending = APR_ARRAY_IDX(list, idx, atl_pending_t);
-    /* One use only, whatever happens next. */
-    atl_state_remove(list, idx);
-    atl_store_pending(r, z, c, list, ATL_BUDGET_PENDING);
+    *pending = APR_ARRAY_IDX(*list, idx, atl_pending_t);
+    atl_state_remove(*list, idx);
+    atl_store_pending(r, z, c, *list, ATL_BUDGET_PENDING);
+    return OK;
+}
+
+static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                             const atl_query_t *cb)
+{
+    apr_array_header_t *list;
+    atl_pending_t pending;
+    atl_oauth_conf_t oc;
+    atl_token_t *tok;
+    atl_identity_t *id;
+    const char *reason = NULL, *sealed, *back;
+    apr_status_t rv;
+    int rc;
+
+    if (!cb->code) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00041: callback refused: no code");
+        return atl_error_page(r, HTTP_BAD_REQUEST,
+                              "The sign-in answer is incomplete. Please start "
+                              "again from the page you wanted.");
+    }
+    if ((rc = atl_callback_take_state(&pending, &list, r, z, c, cb->state)) != OK) {
+        return rc;
+    }
 
     memset(&oc, 0, sizeof(oc));
     oc.token_url = atl_or(c->token_url, ATL_DEFAULT_TOKEN);
@@ -157,6 +180,16 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
 
     rv = atl_oauth_exchange_code(&tok, &reason, r->pool, &oc, cb->code,
                                  atl_redirect_uri(r, c));
+    if (rv == ATL_E_GRANT) {
+        /* A junk, expired or replayed code from the browser: a bad callback,
+         * not an Atlassian failure. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00052: callback refused: the token endpoint refused its "
+                      "code (invalid_grant: made up, expired or already used)");
+        return atl_error_page(r, HTTP_BAD_REQUEST,
+                              "This sign-in has expired or was already used. "
+                              "Please start again from the page you wanted.");
+    }
     if (rv != APR_SUCCESS) {
         return atl_upstream_failure(r, rv, "token", reason);
     }
@@ -226,16 +259,14 @@ static int atl_callback_error(request_rec *r, session_rec *z, const atl_srv_conf
                               const atl_query_t *cb)
 {
     const char *error = ap_escape_logitem(r->pool, cb->error);
+    apr_array_header_t *list;
+    atl_pending_t pending;
+    int rc;
 
-    /* A matching state ends that pending login; any other is kept. */
-    if (cb->state && z) {
-        apr_array_header_t *list = atl_load_pending(r, z, c);
-        int idx = atl_state_find(list, cb->state);
-
-        if (idx >= 0) {
-            atl_state_remove(list, idx);
-            atl_store_pending(r, z, c, list, ATL_BUDGET_PENDING);
-        }
+    /* The state first: an error= that belongs to no pending login of this
+     * browser says nothing about Atlassian and must not alarm anyone. */
+    if ((rc = atl_callback_take_state(&pending, &list, r, z, c, cb->state)) != OK) {
+        return rc;
     }
     if (!strcmp(cb->error, "access_denied")) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
@@ -269,7 +300,8 @@ int atl_callback(request_rec *r, const atl_srv_conf *c, const atl_dir_conf *d,
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "ATL00049: callback refused: method %s (only GET)",
                       ap_escape_logitem(r->pool, r->method));
-        apr_table_setn(r->err_headers_out, "Allow", "GET, HEAD");
+        /* httpd writes Allow from the allowed methods (GET brings HEAD). */
+        ap_allow_methods(r, REPLACE_ALLOW, "GET", NULL);
         return atl_error_page(r, HTTP_METHOD_NOT_ALLOWED,
                               "The sign-in callback accepts GET only.");
     }
@@ -307,6 +339,7 @@ int atl_info_handler(request_rec *r)
     }
     /* Cache-Control and Referrer-Policy are in err_headers_out already. */
     ap_set_content_type(r, "application/json");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
     if (!r->header_only) {
         ap_rputs(json, r);
         ap_rputs("\n", r);

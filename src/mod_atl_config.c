@@ -106,6 +106,11 @@ const char *atl_or(const char *v, const char *dflt)
     return v ? v : dflt;
 }
 
+const char *atl_purpose(apr_pool_t *p, const atl_srv_conf *c, const char *what)
+{
+    return apr_pstrcat(p, what, ":", c->client_id ? c->client_id : "", NULL);
+}
+
 /* localhost, ::1 or an IPv4 address in 127.0.0.0/8 (a host name that
  * merely starts with "127." is not one). */
 static int atl_is_loopback(const char *host)
@@ -541,6 +546,10 @@ int atl_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         }
         else if (!c->keys) {
             missing = "AtlassianSessionSecret";
+        }
+        if (!missing) {
+            c->purpose_login = atl_purpose(pconf, c, "login");
+            c->purpose_pending = atl_purpose(pconf, c, "pending");
         }
         if (missing) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, vs,

@@ -44,6 +44,11 @@ typedef struct {
     int timeout; /* seconds, 0: unset */
     const char *cache;
     apr_array_header_t *logout_allowed; /* of const char * */
+    /* Purposes bound to the sealed values (made at startup): each names the
+     * client ID, so that a value sealed for one application is refused by
+     * another that shares the AtlassianSessionSecret. */
+    const char *purpose_login;
+    const char *purpose_pending;
 } atl_srv_conf;
 
 typedef struct {
@@ -67,6 +72,10 @@ void *atl_merge_dir(apr_pool_t *p, void *basev, void *addv);
 atl_srv_conf *atl_srv(const server_rec *s);
 atl_dir_conf *atl_dir(const request_rec *r);
 const char *atl_or(const char *v, const char *dflt);
+
+/* The purpose of a sealed value of kind what ("login", "pending", ...) for
+ * this server: bound to its client ID. */
+const char *atl_purpose(apr_pool_t *p, const atl_srv_conf *c, const char *what);
 
 /* check_config: refuse to start when the configuration is incomplete. */
 int atl_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,

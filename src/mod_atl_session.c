@@ -22,10 +22,6 @@ APLOG_USE_MODULE(auth_atlassian);
 #define ATL_SESSION_LOGIN   "atlassian-login"
 #define ATL_SESSION_PENDING "atlassian-pending"
 
-/* Purposes bound to sealed values, so that one can't stand for the other. */
-#define ATL_PURPOSE_LOGIN   "login"
-#define ATL_PURPOSE_PENDING "pending"
-
 static APR_OPTIONAL_FN_TYPE(ap_session_load) * atl_session_load;
 static APR_OPTIONAL_FN_TYPE(ap_session_get) * atl_session_get;
 static APR_OPTIONAL_FN_TYPE(ap_session_set) * atl_session_set;
@@ -156,7 +152,7 @@ atl_identity_t *atl_load_identity(request_rec *r, session_rec *z, const atl_srv_
     if (!sealed) {
         return NULL;
     }
-    if (atl_unseal(&plain, &len, r->pool, c->keys, ATL_PURPOSE_LOGIN, sealed)
+    if (atl_unseal(&plain, &len, r->pool, c->keys, c->purpose_login, sealed)
         != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "ATL00010: the session's login value does not unseal "
@@ -191,7 +187,7 @@ apr_array_header_t *atl_load_pending(request_rec *r, session_rec *z,
     apr_array_header_t *list;
 
     if (!sealed
-        || atl_unseal(&plain, &len, r->pool, c->keys, ATL_PURPOSE_PENDING, sealed)
+        || atl_unseal(&plain, &len, r->pool, c->keys, c->purpose_pending, sealed)
                != APR_SUCCESS) {
         if (sealed) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
@@ -216,7 +212,7 @@ apr_status_t atl_store_pending(request_rec *r, session_rec *z, const atl_srv_con
 
     while (list->nelts > 0) {
         if ((rv = atl_state_encode(&plain, &len, r->pool, list)) != APR_SUCCESS
-            || (rv = atl_seal(&sealed, r->pool, c->keys, ATL_PURPOSE_PENDING, plain, len))
+            || (rv = atl_seal(&sealed, r->pool, c->keys, c->purpose_pending, plain, len))
                    != APR_SUCCESS) {
             return rv;
         }
@@ -255,7 +251,7 @@ apr_status_t atl_seal_login(const char **sealed, request_rec *r, const atl_srv_c
 
     for (i = 0;; i++) {
         if ((rv = atl_identity_encode(&plain, &len, r->pool, id)) != APR_SUCCESS
-            || (rv = atl_seal(sealed, r->pool, c->keys, ATL_PURPOSE_LOGIN, plain, len))
+            || (rv = atl_seal(sealed, r->pool, c->keys, c->purpose_login, plain, len))
                    != APR_SUCCESS) {
             return rv;
         }

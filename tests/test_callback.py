@@ -192,12 +192,17 @@ def test_token_endpoint_wrong_client_secret(make_httpd, fake):
     assert not any("not-the-right-secret" in l for l in lines)
 
 
-def test_token_invalid_grant(httpd, fake):
+def test_token_invalid_grant_is_a_bad_callback(httpd, fake):
+    # A junk or replayed code from the browser: 400 at info, not an
+    # Atlassian failure (no warn line).
     fake.fail("/oauth/token", 403, '{"error":"invalid_grant","error_description":"Unknown or invalid authorization code."}')
     b, q, cb = pending(httpd)
     mark = httpd.log_mark()
-    assert_error_page(b.get(cb), 502, fake)
-    warn_line(httpd, mark, r"ATL\d+:.*403")
+    assert_error_page(b.get(cb), 400, fake)
+    lines = info_line(httpd, mark, r"ATL00052:.*invalid_grant")
+    assert all("[auth_atlassian:info]" in l for l in lines), lines
+    assert "ATL00040" not in httpd.read_log(mark)
+    assert_not_logged_in(b, fake)
 
 
 @pytest.mark.parametrize("body", [

@@ -23,6 +23,6 @@
 
 /* The token endpoint refused the grant itself (error=invalid_grant): a junk,
  * expired or replayed code, or a refresh token that is no longer valid. */
-#define ATL_E_GRANT (APR_OS_START_USERERR + 4107)
+#define ATL_E_GRANT (APR_OS_START_USERERR + 4110)
 
 #endif

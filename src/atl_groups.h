@@ -147,8 +147,9 @@ typedef struct {
  * digits case-insensitively; a group without an id never matches one.
  * Any other value matches a group name, case-insensitively for ASCII
  * letters (as Jira treats names) and byte for byte otherwise. *matched
- * (of atl_group_match_t, in the order of wanted; each value at most once)
- * is always made; returns its number of entries. */
+ * (of atl_group_match_t, in the order of wanted, each entry of wanted at
+ * most once, with the first group it matched) is always made; returns its
+ * number of entries. NULL or empty wanted values match nothing. */
 int atl_groups_match(apr_array_header_t **matched, apr_pool_t *p,
                      const apr_array_header_t *wanted, const apr_array_header_t *groups);
 

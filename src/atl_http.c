@@ -298,6 +298,7 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
     {
         long status = 0;
         char *ctype = NULL;
+        curl_off_t wait = 0;
 
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
         /* The string belongs to the handle, which goes away below. */
@@ -306,6 +307,13 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
             r->content_type = apr_pstrdup(p, ctype);
         }
         r->status = status;
+        /* libcurl reads both forms of the header (delta seconds and an
+         * HTTP date) and answers 0 when there is none. */
+        if (curl_easy_getinfo(curl, CURLINFO_RETRY_AFTER, &wait) == CURLE_OK
+            && wait > 0) {
+            r->retry_after = wait > ATL_HTTP_MAX_RETRY_AFTER ? ATL_HTTP_MAX_RETRY_AFTER
+                                                             : (apr_int64_t)wait;
+        }
     }
     r->body = sink.buf ? sink.buf : "";
     r->body_len = sink.len;

@@ -16,7 +16,14 @@ typedef struct {
     const char *body; /* NUL-terminated (may contain NULs before) */
     apr_size_t body_len;
     const char *content_type; /* NULL when absent */
+    apr_int64_t retry_after;  /* seconds from a Retry-After header (either
+                                 form; a date is turned into seconds from
+                                 now), at most ATL_HTTP_MAX_RETRY_AFTER;
+                                 0 when absent, invalid or in the past */
 } atl_http_response_t;
+
+/* A Retry-After longer than a day is read as a day. */
+#define ATL_HTTP_MAX_RETRY_AFTER 86400
 
 /* Once per process, at startup (curl_global_init). */
 apr_status_t atl_http_global_init(void);

@@ -34,6 +34,10 @@ typedef struct {
     const char *id;   /* cloud id */
     const char *name; /* site name */
     const char *host; /* host of the site URL, lower case */
+    /* The scopes accessible-resources lists for the site (const char *),
+     * which tell which products it has; NULL when unknown. Only kept while
+     * the answer is at hand: the sealed identity does not store them. */
+    apr_array_header_t *scopes;
 } atl_site_t;
 
 typedef struct {

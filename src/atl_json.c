@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "atl_json.h"
+#include "atl_json_private.h"
 
 /* json-c before 0.15 has neither the UTF-8 check nor the accessor. */
 #ifndef JSON_TOKENER_VALIDATE_UTF8
@@ -33,6 +34,11 @@
 /* A site URL longer than this is not believed to be one; its host is
  * left out rather than taken from a cut URL. */
 #define ATL_JSON_MAX_URL 2048
+
+/* A site keeps at most this many scopes, each at most this long; Atlassian
+ * lists a handful of short ones. */
+#define ATL_JSON_MAX_SCOPES 64
+#define ATL_JSON_MAX_SCOPE  128
 
 /* Token lifetimes are capped at one year, so that the caller can add them
  * to the current time without overflow. Atlassian's are about an hour. */
@@ -120,9 +126,9 @@ done:
 
 /* atl_json_load, then insist on the type of the top-level value: "what"
  * names the answer for the message ("profile is not a JSON object"). */
-static apr_status_t atl_json_load_as(json_object **out, const char **errmsg,
-                                     apr_pool_t *p, const char *body, apr_size_t len,
-                                     json_type type, const char *what)
+apr_status_t atl_json_load_as(json_object **out, const char **errmsg, apr_pool_t *p,
+                              const char *body, apr_size_t len, json_type type,
+                              const char *what)
 {
     apr_status_t rv = atl_json_load(out, errmsg, p, body, len);
 
@@ -162,19 +168,36 @@ static const char *atl_json_field(apr_pool_t *p, json_object *o, const char *key
     return s ? atl_identity_sanitize(p, s, len, max) : NULL;
 }
 
+/* The string v taken whole or not at all: NULL when it is not a JSON
+ * string, is empty, longer than max or has a control character. */
+const char *atl_json_whole_value(apr_pool_t *p, json_object *v, apr_size_t max)
+{
+    const char *s;
+    apr_size_t len;
+
+    if (v == NULL || !json_object_is_type(v, json_type_string)) {
+        return NULL;
+    }
+    s = json_object_get_string(v);
+    len = (apr_size_t)json_object_get_string_len(v);
+    if (!len || len > max || atl_identity_has_control(s, len)) {
+        return NULL;
+    }
+    return apr_pstrmemdup(p, s, len);
+}
+
 /* The member key taken whole or not at all: NULL when it is absent, of
  * another type, empty, longer than max or has a control character. For
  * values that admit someone, which must never be cleaned into a match. */
 static const char *atl_json_whole(apr_pool_t *p, json_object *o, const char *key,
                                   apr_size_t max)
 {
-    apr_size_t len = 0;
-    const char *s = atl_json_get_string(o, key, &len);
+    json_object *v = NULL;
 
-    if (!s || !len || len > max || atl_identity_has_control(s, len)) {
+    if (!json_object_object_get_ex(o, key, &v)) {
         return NULL;
     }
-    return apr_pstrmemdup(p, s, len);
+    return atl_json_whole_value(p, v, max);
 }
 
 /* A token as it must be stored and sent back: a non-empty string without
@@ -508,6 +531,41 @@ static const char *atl_json_site_host(apr_pool_t *p, json_object *site)
     return atl_identity_sanitize(p, host, strlen(host), ATL_IDENTITY_MAX_FIELD);
 }
 
+/* Add the "scopes" of one accessible-resources entry to *scopes (made
+ * when NULL), skipping values that are not clean strings and those already
+ * there, up to ATL_JSON_MAX_SCOPES. Nothing happens when the member is
+ * absent or not an array. */
+static void atl_json_site_scopes(apr_array_header_t **scopes, apr_pool_t *p,
+                                 json_object *site)
+{
+    json_object *v = NULL;
+    size_t i, n;
+
+    if (!json_object_object_get_ex(site, "scopes", &v)
+        || !json_object_is_type(v, json_type_array)) {
+        return;
+    }
+    if (*scopes == NULL) {
+        *scopes = apr_array_make(p, 8, sizeof(const char *));
+    }
+    n = json_object_array_length(v);
+    for (i = 0; i < n && (*scopes)->nelts < ATL_JSON_MAX_SCOPES; i++) {
+        const char *scope =
+            atl_json_whole_value(p, json_object_array_get_idx(v, i), ATL_JSON_MAX_SCOPE);
+        int j, seen = 0;
+
+        if (scope == NULL) {
+            continue;
+        }
+        for (j = 0; j < (*scopes)->nelts && !seen; j++) {
+            seen = !strcmp(APR_ARRAY_IDX(*scopes, j, const char *), scope);
+        }
+        if (!seen) {
+            APR_ARRAY_PUSH(*scopes, const char *) = scope;
+        }
+    }
+}
+
 apr_status_t atl_json_parse_sites(apr_array_header_t **sites, const char **errmsg,
                                   apr_pool_t *p, const char *body, apr_size_t len)
 {
@@ -541,9 +599,11 @@ apr_status_t atl_json_parse_sites(apr_array_header_t **sites, const char **errms
         }
         site.name = atl_json_whole(p, e, "name", ATL_IDENTITY_MAX_FIELD);
         site.host = atl_json_site_host(p, e);
+        site.scopes = NULL;
 
         /* One site listed once per container (Jira, Confluence) would only
-         * fill the session cookie with copies. */
+         * fill the session cookie with copies; their scopes are merged, as
+         * together they say which products the site has. */
         for (j = 0; j < a->nelts && dup == NULL; j++) {
             atl_site_t *k = &APR_ARRAY_IDX(a, j, atl_site_t);
 
@@ -554,7 +614,11 @@ apr_status_t atl_json_parse_sites(apr_array_header_t **sites, const char **errms
             }
         }
         if (dup == NULL) {
+            atl_json_site_scopes(&site.scopes, p, e);
             APR_ARRAY_PUSH(a, atl_site_t) = site;
+        }
+        else {
+            atl_json_site_scopes(&dup->scopes, p, e);
         }
     }
     *sites = a;

@@ -44,8 +44,11 @@ apr_status_t atl_json_parse_profile(atl_identity_t *id, const char **errmsg,
                                     apr_pool_t *p, const char *body, apr_size_t len);
 
 /* An accessible-resources answer: an array of objects with "id", "name",
- * "url". Entries without a string id are skipped; the host is taken from
- * the url (lower case). At most ATL_IDENTITY_MAX_SITES entries are kept.
+ * "url", "scopes". Entries without a string id are skipped; the host is
+ * taken from the url (lower case). At most ATL_IDENTITY_MAX_SITES entries
+ * are kept; an entry with the id and host of one already kept only adds its
+ * scopes to it. scopes stays NULL for a site whose entries have no
+ * "scopes" array; non-string and unclean scopes are skipped.
  * Fails with ATL_E_MALFORMED when it is not a JSON array. */
 apr_status_t atl_json_parse_sites(apr_array_header_t **sites, const char **errmsg,
                                   apr_pool_t *p, const char *body, apr_size_t len);

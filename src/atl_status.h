@@ -20,6 +20,17 @@
 #define ATL_E_TOOBIG (APR_OS_START_USERERR + 4105)
 /* A sealed value did not unseal (tampered, truncated, other key). */
 #define ATL_E_UNSEAL (APR_OS_START_USERERR + 4106)
+/* A product API answered 401 "scope does not match": the token lacks the
+ * scope the call needs. A configuration error (AtlassianScope and the app
+ * in the developer console), not a decision about the user. */
+#define ATL_E_SCOPE (APR_OS_START_USERERR + 4107)
+/* A product API refused the user's token (any other 401, or 403): the token
+ * was revoked or expired, or the user may not use the product on that
+ * site. */
+#define ATL_E_FORBIDDEN (APR_OS_START_USERERR + 4108)
+/* A product API asked us to slow down (429, or 503 with or without
+ * Retry-After): try again later, never read it as an answer. */
+#define ATL_E_RATELIMIT (APR_OS_START_USERERR + 4109)
 
 /* The token endpoint refused the grant itself (error=invalid_grant): a junk,
  * expired or replayed code, or a refresh token that is no longer valid. */

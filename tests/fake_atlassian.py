@@ -44,6 +44,8 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import fake_products
+
 # Atlassian's documented /me example.
 DEFAULT_PROFILE = {
     "account_type": "atlassian",
@@ -233,6 +235,8 @@ class _Handler(BaseHTTPRequestHandler):
                     return self._send(int(failure.get("status", 200)),
                                       _raw(failure.get("body", b"")),
                                       failure.get("content_type", "application/json"))
+        if path.startswith("/ex/") or path == "/_control/products":
+            return fake_products.dispatch(self, url)
         routes = {
             ("GET", "/authorize"): self._authorize,
             ("POST", "/authorize/decide"): self._decide,
@@ -415,6 +419,7 @@ class FakeAtlassian:
             self._consents = {}
             self.codes_issued = []
             self.tokens_issued = []
+        fake_products.reset(self)
 
     def set_profile(self, value):
         """The /me answer for the next logins: raw text/bytes or a JSON value."""
@@ -457,6 +462,7 @@ class FakeAtlassian:
             self.auto_approve = bool(cmd["auto_approve"])
         if "expires_in" in cmd:
             self.expires_in = int(cmd["expires_in"])
+        fake_products.control(self, cmd)
         for path, f in (cmd.get("fail") or {}).items():
             if f is None:
                 self.clear_failure(path)

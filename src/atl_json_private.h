@@ -1,0 +1,26 @@
+/* What the json-c files of the core share with one another. Only
+ * src/atl_json*.c include this header, since it includes json-c. */
+#ifndef ATL_JSON_PRIVATE_H
+#define ATL_JSON_PRIVATE_H
+
+#include <apr_pools.h>
+#include <json-c/json.h>
+#include "atl_status.h"
+
+/* Parse a complete JSON text of len bytes (no NUL byte, valid UTF-8, at
+ * most 16 levels deep, nothing after the value but white space) and insist
+ * that the top-level value has this type. *out is released by the caller
+ * with json_object_put. On failure *errmsg names the answer by "what"
+ * ("profile is not a JSON object") and the code is ATL_E_MALFORMED (or
+ * ATL_E_TOOBIG, APR_ENOMEM). */
+apr_status_t atl_json_load_as(json_object **out, const char **errmsg, apr_pool_t *p,
+                              const char *body, apr_size_t len, json_type type,
+                              const char *what);
+
+/* The JSON string v copied whole, or NULL when v is NULL or not a string,
+ * is empty, longer than max bytes or holds a control character (a NUL from
+ * "\u0000" included). Never cleaned or cut: values that decide who is let
+ * in are taken as they are or not at all. */
+const char *atl_json_whole_value(apr_pool_t *p, json_object *v, apr_size_t max);
+
+#endif

@@ -1258,7 +1258,7 @@ START_TEST(oauth_exchange_echo_hidden)
 
     ck_assert_int_eq(
         atl_oauth_exchange_code(&tok, &reason, pool, c, "code-echo-1", "https://a/cb"),
-        ATL_E_UPSTREAM);
+        ATL_E_GRANT);
     fake_stop(fs);
     ck_assert_str_eq(reason,
                      apr_psprintf(pool,
@@ -1266,6 +1266,33 @@ START_TEST(oauth_exchange_echo_hidden)
                                   "answered 400 (error=invalid_grant: code [hidden] "
                                   "for [hidden] is bad)",
                                   fs->port));
+}
+END_TEST
+
+START_TEST(oauth_secret_hidden_before_the_cut)
+{
+    /* The secret straddles the 128-byte cut of Atlassian's words: it is
+     * hidden first, so no piece of it is left. */
+    char pad[121];
+    fake_server_t *fs;
+    atl_oauth_conf_t *c;
+    atl_token_t *tok = NULL;
+    const char *reason = NULL;
+
+    memset(pad, 'x', 120);
+    pad[120] = '\0';
+    fs = fake_start(http_answer(
+        401, apr_psprintf(pool,
+                          "{\"error\":\"access_denied\",\"error_description\":"
+                          "\"%ss3cr3t and more\"}",
+                          pad)));
+    c = oauth_conf(fs);
+    ck_assert_int_eq(
+        atl_oauth_exchange_code(&tok, &reason, pool, c, "code-echo-1", "https://a/cb"),
+        ATL_E_UPSTREAM);
+    fake_stop(fs);
+    ck_assert_ptr_null(strstr(reason, "s3c"));
+    ck_assert_ptr_nonnull(strstr(reason, "[hi"));
 }
 END_TEST
 
@@ -1499,6 +1526,7 @@ static Suite *json_suite(void)
     tcase_add_test(net, oauth_exchange_ok);
     tcase_add_test(net, oauth_exchange_refused);
     tcase_add_test(net, oauth_exchange_echo_hidden);
+    tcase_add_test(net, oauth_secret_hidden_before_the_cut);
     tcase_add_test(net, oauth_exchange_not_json);
     tcase_add_test(net, oauth_exchange_malformed);
     tcase_add_test(net, oauth_exchange_unreachable);

@@ -1284,7 +1284,7 @@ START_TEST(oauth_secret_hidden_before_the_cut)
     fs = fake_start(http_answer(
         401, apr_psprintf(pool,
                           "{\"error\":\"access_denied\",\"error_description\":"
-                          "\"%ss3cr3t and more\"}",
+                          "\"%ss3cr3t\\\"value and more\"}",
                           pad)));
     c = oauth_conf(fs);
     ck_assert_int_eq(

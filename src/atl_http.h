@@ -16,6 +16,8 @@ typedef struct {
     const char *body; /* NUL-terminated (may contain NULs before) */
     apr_size_t body_len;
     const char *content_type; /* NULL when absent */
+    long retry_after;         /* seconds of a Retry-After header; -1: none */
+    const char *redirect_url; /* where a 3xx pointed (not followed); or NULL */
 } atl_http_response_t;
 
 /* Once per process, at startup (curl_global_init). */

@@ -17,6 +17,7 @@
 #include "atl_redirect.h"
 #include "atl_state.h"
 #include "mod_atl_callback.h"
+#include "mod_atl_limit.h"
 #include "mod_atl_pages.h"
 #include "mod_atl_session.h"
 
@@ -116,8 +117,12 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
     atl_identity_t *id;
     const char *reason = NULL, *sealed, *back;
     apr_status_t rv;
-    int idx;
+    int idx, rc;
 
+    /* Before anything changes: a callback turned away may come again. */
+    if ((rc = atl_limit_enter(r, c)) != OK) {
+        return rc;
+    }
     if (!cb->code || !cb->state || !atl_state_well_formed(cb->state)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ATL00041: callback refused: %s",
                       !cb->code    ? "no code"

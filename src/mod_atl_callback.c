@@ -20,6 +20,7 @@
 #include "mod_atl_limit.h"
 #include "mod_atl_pages.h"
 #include "mod_atl_session.h"
+#include "mod_atl_spent.h"
 
 APLOG_USE_MODULE(auth_atlassian);
 
@@ -149,6 +150,10 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
     /* One use only, whatever happens next. */
     atl_state_remove(list, idx);
     atl_store_pending(r, z, c, list, ATL_BUDGET_PENDING);
+    /* ... on every process and node (AtlassianCache). */
+    if ((rc = atl_spend_state(r, c, pending.state, pending.created)) != OK) {
+        return rc;
+    }
 
     memset(&oc, 0, sizeof(oc));
     oc.token_url = atl_or(c->token_url, ATL_DEFAULT_TOKEN);
@@ -238,8 +243,14 @@ static int atl_callback_error(request_rec *r, session_rec *z, const atl_srv_conf
         int idx = atl_state_find(list, cb->state);
 
         if (idx >= 0) {
+            int rc = atl_spend_state(r, c, cb->state,
+                                     APR_ARRAY_IDX(list, idx, atl_pending_t).created);
+
             atl_state_remove(list, idx);
             atl_store_pending(r, z, c, list, ATL_BUDGET_PENDING);
+            if (rc != OK) {
+                return rc;
+            }
         }
     }
     if (!strcmp(cb->error, "access_denied")) {

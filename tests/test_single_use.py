@@ -105,25 +105,27 @@ def test_denied_consent_spends_the_state(httpd, fake):
 
 
 def test_concurrent_replays_one_token_call(make_httpd, fake):
-    """Twenty copies of the same callback at once, over two child processes:
-    the check and the mark are one step, so exactly one goes on."""
+    """Ten copies of the same callback at once, over two child processes:
+    the check and the mark are one step, so exactly one goes on. (Ten stay
+    below the share of callbacks a child lets in at once, half of its 25
+    threads, so none is turned away with 503.)"""
     h = make_httpd(server_extra="StartServers 2\nMinSpareThreads 50\n")
     b, cookies, state, cb = harvest(h)
     code = cb_parts(cb)[1]
     before = token_calls(fake)
     statuses = []
-    go = threading.Barrier(20)
+    go = threading.Barrier(10)
 
     def one():
         go.wait()
         statuses.append(replay(h, cookies, state, code).status)
 
-    threads = [threading.Thread(target=one) for _ in range(20)]
+    threads = [threading.Thread(target=one) for _ in range(10)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
-    assert sorted(statuses) == [302] + [400] * 19, statuses
+    assert sorted(statuses) == [302] + [400] * 9, statuses
     assert token_calls(fake) == before + 1
 
 

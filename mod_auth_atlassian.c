@@ -28,6 +28,7 @@
 #include "atl_state.h"
 #include "mod_atl.h"
 #include "mod_atl_authz.h"
+#include "mod_atl_cache.h"
 #include "mod_atl_callback.h"
 #include "mod_atl_config.h"
 #include "mod_atl_export.h"
@@ -402,6 +403,7 @@ static void atl_register_hooks(apr_pool_t *p)
 {
     atl_authz_register(p);
     atl_pages_register(p);
+    atl_cache_register_hooks(p);
     ap_hook_check_config(atl_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(atl_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(atl_post_read_request, NULL, NULL, APR_HOOK_REALLY_FIRST);

@@ -32,6 +32,14 @@ apr_status_t atl_unseal(const char **plain, apr_size_t *len, apr_pool_t *p,
                         const atl_seal_keys_t *keys, const char *purpose,
                         const char *sealed);
 
+/* A keyed hash (HMAC-SHA256, lower-case hex, 64 characters) of len bytes
+ * of data under a key derived from the first secret, bound to purpose:
+ * a name for a secret value (a cache key from a refresh token) that says
+ * nothing about it to whoever reads the cache, and that no one without
+ * the session secret can compute. */
+apr_status_t atl_seal_hash(const char **hex, apr_pool_t *p, const atl_seal_keys_t *keys,
+                           const char *purpose, const char *data, apr_size_t len);
+
 /* Constant-time equality of two strings (lengths may differ). */
 int atl_seal_equal(const char *a, const char *b);
 

@@ -248,6 +248,33 @@ START_TEST(equal_constant_time_semantics)
 }
 END_TEST
 
+START_TEST(keyed_hash)
+{
+    atl_seal_keys_t *a = make_keys(secret_a, NULL);
+    atl_seal_keys_t *a2 = make_keys(secret_a, secret_b);
+    atl_seal_keys_t *b = make_keys(secret_b, secret_a);
+    const char *h1 = NULL, *h2 = NULL, *h3 = NULL, *h4 = NULL, *h5 = NULL;
+
+    ck_assert_int_eq(atl_seal_hash(&h1, pool, a, "refresh", "tok", 3), APR_SUCCESS);
+    ck_assert_int_eq(strlen(h1), 64);
+    ck_assert_int_eq(strspn(h1, "0123456789abcdef"), 64);
+    /* Stable, keyed by the first secret only, bound to the purpose. */
+    ck_assert_int_eq(atl_seal_hash(&h2, pool, a2, "refresh", "tok", 3), APR_SUCCESS);
+    ck_assert_str_eq(h1, h2);
+    ck_assert_int_eq(atl_seal_hash(&h3, pool, b, "refresh", "tok", 3), APR_SUCCESS);
+    ck_assert_str_ne(h1, h3);
+    ck_assert_int_eq(atl_seal_hash(&h4, pool, a, "refresh2", "tok", 3), APR_SUCCESS);
+    ck_assert_str_ne(h1, h4);
+    ck_assert_int_eq(atl_seal_hash(&h5, pool, a, "refresh", "tok2", 4), APR_SUCCESS);
+    ck_assert_str_ne(h1, h5);
+    /* The purpose ends where the data begins. */
+    ck_assert_int_eq(atl_seal_hash(&h4, pool, a, "refres", "htok", 4), APR_SUCCESS);
+    ck_assert_str_ne(h1, h4);
+    ck_assert_int_eq(atl_seal_hash(&h5, pool, NULL, "refresh", "tok", 3), ATL_E_BADINPUT);
+    ck_assert_ptr_null(h5);
+}
+END_TEST
+
 static Suite *seal_suite(void)
 {
     Suite *s = suite_create("seal");
@@ -264,6 +291,7 @@ static Suite *seal_suite(void)
     tcase_add_test(tc, short_or_missing_secret_refused);
     tcase_add_test(tc, garbage_fails);
     tcase_add_test(tc, equal_constant_time_semantics);
+    tcase_add_test(tc, keyed_hash);
     suite_add_tcase(s, tc);
     return s;
 }

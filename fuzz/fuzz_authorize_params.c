@@ -14,9 +14,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static const char *const reserved[] = {"audience",     "client_id", "scope",
-                                       "redirect_uri", "state",     "response_type",
-                                       NULL};
+static const char *const reserved[] = {
+    "audience", "client_id", "scope", "redirect_uri", "state", "response_type", NULL};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -33,8 +33,8 @@ static int same(const char *a, const char *b)
  * that /me uses (the extended_profile ones are flattened, so they are not
  * compared). */
 static const atl_field_e top_level[] = {
-    ATL_F_ACCOUNT_ID,   ATL_F_EMAIL,          ATL_F_NAME,   ATL_F_NICKNAME,
-    ATL_F_PICTURE,      ATL_F_ACCOUNT_TYPE,   ATL_F_LOCALE, ATL_F_ZONEINFO,
+    ATL_F_ACCOUNT_ID,     ATL_F_EMAIL,         ATL_F_NAME,   ATL_F_NICKNAME,
+    ATL_F_PICTURE,        ATL_F_ACCOUNT_TYPE,  ATL_F_LOCALE, ATL_F_ZONEINFO,
     ATL_F_ACCOUNT_STATUS, ATL_F_EMAIL_VERIFIED};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -70,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (i = 0; i < sites->nelts; i++) {
         const atl_site_t *a = &APR_ARRAY_IDX(sites, i, atl_site_t);
         const atl_site_t *b = &APR_ARRAY_IDX(back->sites, i, atl_site_t);
-        FUZZ_CHECK(same(a->id, b->id) && same(a->name, b->name) && same(a->host, b->host));
+        FUZZ_CHECK(same(a->id, b->id) && same(a->name, b->name)
+                   && same(a->host, b->host));
     }
     FUZZ_CHECK(same(id->f[ATL_F_SITES], back->f[ATL_F_SITES]));
     FUZZ_CHECK(same(id->f[ATL_F_SITE_IDS], back->f[ATL_F_SITE_IDS]));

@@ -106,8 +106,8 @@ static int stays_on_host(const char *s)
 
 static int special_scheme(const char *scheme)
 {
-    static const char *const special[] = {"http", "https", "ws", "wss", "ftp", "file",
-                                          NULL};
+    static const char *const special[] = {"http", "https", "ws", "wss",
+                                          "ftp",  "file",  NULL};
     int i;
 
     for (i = 0; special[i]; i++) {

@@ -62,8 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(back->nelts == list->nelts);
     for (i = 0; i < list->nelts; i++) {
         const atl_pending_t *a = at(list, i), *b = at(back, i);
-        const char *url =
-            strlen(a->return_url) > ATL_STATE_MAX_URL ? "/" : a->return_url;
+        const char *url = strlen(a->return_url) > ATL_STATE_MAX_URL ? "/" : a->return_url;
         FUZZ_CHECK(strcmp(a->state, b->state) == 0);
         FUZZ_CHECK(a->created == b->created && a->flags == b->flags);
         FUZZ_CHECK(strcmp(url, b->return_url) == 0);

@@ -1,0 +1,126 @@
+/* The Require providers of the module. Each grants on the identity the
+ * request's login carries (see atl_get_identity). */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_auth.h"
+#include "ap_provider.h"
+
+#include <apr_strings.h>
+
+#include "atl_identity.h"
+#include "atl_seal.h"
+#include "mod_atl_authz.h"
+#include "mod_atl_config.h"
+#include "mod_atl_session.h"
+
+APLOG_USE_MODULE(auth_atlassian);
+
+static const char *atl_parse_require(cmd_parms *cmd, const char *line,
+                                     const void **parsed)
+{
+    apr_array_header_t *args = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    const char *w;
+
+    while (*(w = ap_getword_conf(cmd->pool, &line))) {
+        APR_ARRAY_PUSH(args, const char *) = w;
+    }
+    if (!args->nelts) {
+        return "this Require needs at least one value";
+    }
+    *parsed = args;
+    return NULL;
+}
+
+static const char *atl_parse_require_site(cmd_parms *cmd, const char *line,
+                                          const void **parsed)
+{
+    /* The location that asks for sites fetches them at login. httpd makes
+     * a module's per-directory config only for its first directive in a
+     * section, so a section whose only mention of the module is this
+     * Require gets one here. */
+    if (cmd->context) {
+        atl_dir_conf *d = ap_get_module_config(cmd->context, &auth_atlassian_module);
+
+        if (!d) {
+            d = atl_create_dir(cmd->pool, (char *)cmd->path);
+            ap_set_module_config(cmd->context, &auth_atlassian_module, d);
+        }
+        d->require_sites = 1;
+    }
+    return atl_parse_require(cmd, line, parsed);
+}
+
+typedef int (*atl_match_fn)(const atl_identity_t *id, const char *arg);
+
+static int atl_match_email(const atl_identity_t *id, const char *arg)
+{
+    return id->f[ATL_F_EMAIL] && atl_identity_email_match(arg, id->f[ATL_F_EMAIL]);
+}
+
+static int atl_match_account(const atl_identity_t *id, const char *arg)
+{
+    return atl_seal_equal(arg, id->f[ATL_F_ACCOUNT_ID]);
+}
+
+static int atl_match_site(const atl_identity_t *id, const char *arg)
+{
+    return atl_identity_has_site(id, arg);
+}
+
+static authz_status atl_authz(request_rec *r, const void *parsed, atl_match_fn match)
+{
+    const apr_array_header_t *args = parsed;
+    atl_identity_t *id;
+    int i;
+
+    if (!r->user || !*r->user) {
+        return AUTHZ_DENIED_NO_USER;
+    }
+    id = atl_get_identity(r);
+    if (!id) {
+        return AUTHZ_DENIED;
+    }
+    for (i = 0; i < args->nelts; i++) {
+        if (match(id, APR_ARRAY_IDX(args, i, const char *))) {
+            return AUTHZ_GRANTED;
+        }
+    }
+    return AUTHZ_DENIED;
+}
+
+static authz_status atl_authz_email(request_rec *r, const char *line, const void *p)
+{
+    return atl_authz(r, p, atl_match_email);
+}
+
+static authz_status atl_authz_account(request_rec *r, const char *line, const void *p)
+{
+    return atl_authz(r, p, atl_match_account);
+}
+
+static authz_status atl_authz_site(request_rec *r, const char *line, const void *p)
+{
+    return atl_authz(r, p, atl_match_site);
+}
+
+static const authz_provider atl_provider_email = {atl_authz_email, atl_parse_require};
+static const authz_provider atl_provider_account = {atl_authz_account, atl_parse_require};
+static const authz_provider atl_provider_site = {atl_authz_site, atl_parse_require_site};
+
+void atl_authz_register(apr_pool_t *p)
+{
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "atlassian-email",
+                              AUTHZ_PROVIDER_VERSION, &atl_provider_email,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "atlassian-account-id",
+                              AUTHZ_PROVIDER_VERSION, &atl_provider_account,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "atlassian-site",
+                              AUTHZ_PROVIDER_VERSION, &atl_provider_site,
+                              AP_AUTH_INTERNAL_PER_CONF);
+}

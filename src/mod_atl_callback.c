@@ -1,0 +1,315 @@
+/* The endpoints on the callback URL (AtlassianRedirectURI): the code that
+ * ends a login, error= from Atlassian, ?logout= and ?info=json. */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "mod_session.h"
+
+#include <apr_strings.h>
+
+#include "atl_json.h"
+#include "atl_oauth.h"
+#include "atl_query.h"
+#include "atl_redirect.h"
+#include "atl_state.h"
+#include "mod_atl_callback.h"
+#include "mod_atl_pages.h"
+#include "mod_atl_session.h"
+
+APLOG_USE_MODULE(auth_atlassian);
+
+/* The redirect URI sent to Atlassian: absolute as configured, or the
+ * local path resolved against this request's scheme and host. */
+const char *atl_redirect_uri(request_rec *r, const atl_srv_conf *c)
+{
+    if (c->redirect_absolute) {
+        return c->redirect_uri;
+    }
+    return ap_construct_url(r->pool, c->redirect_uri, r);
+}
+
+/* The callback location lacks what the module needs: say which. */
+int atl_callback_misconfigured(request_rec *r, const char *what)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                  "ATL00030: the callback %s cannot work: %s. AtlassianRedirectURI "
+                  "must lie inside a <Location> with \"AuthType Atlassian\", "
+                  "\"Session On\" (mod_session_cookie or mod_session_dbd) and a "
+                  "Require line",
+                  r->uri, what);
+    return atl_error_page(r, HTTP_INTERNAL_SERVER_ERROR,
+                          "The sign-in callback is not configured correctly. "
+                          "The server's error log says what is missing.");
+}
+
+static int atl_callback_logout(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                               const char *target)
+{
+    if (!atl_redirect_allowed(target, c->logout_allowed)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00031: logout refused: the target is neither a local "
+                      "path nor under an AtlassianLogoutRedirectAllowed prefix");
+        return atl_error_page(r, HTTP_BAD_REQUEST,
+                              "The page to go to after signing out is not allowed.");
+    }
+    atl_store_login(r, z, NULL);
+    atl_store_pending(r, z, c, apr_array_make(r->pool, 1, sizeof(atl_pending_t)), 0);
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ATL00032: logged out");
+    return atl_redirect(r, target);
+}
+
+static int atl_callback_info(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                             const atl_dir_conf *d, const char *what)
+{
+    atl_identity_t *id;
+    const char *json;
+
+    if (strcmp(what, "json")) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00033: ?info= supports only \"json\"");
+        return atl_error_page(r, HTTP_BAD_REQUEST, "Only info=json is supported.");
+    }
+    id = atl_load_identity(r, z, c, d);
+    if (!id) {
+        return atl_unauthorized(r);
+    }
+    /* check_authn logs this identity in without reading it again. */
+    atl_set_req(r, id);
+    if (atl_json_identity(&json, r->pool, id, d->pass_token == 1) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "ATL00034: the identity could not be written as JSON");
+        return atl_error_page(r, HTTP_INTERNAL_SERVER_ERROR,
+                              "The identity could not be shown.");
+    }
+    apr_table_setn(r->notes, ATL_NOTE_INFO, json);
+    return ATL_INFO_READY;
+}
+
+/* Map a failure of a call to Atlassian to a page and a log line. */
+static int atl_upstream_failure(request_rec *r, apr_status_t rv, const char *step,
+                                const char *reason)
+{
+    int timeout = rv == ATL_E_TIMEOUT;
+
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                  "ATL00040: login failed at the %s step: %s%s", step,
+                  reason ? reason : "no detail",
+                  timeout ? " (raise AtlassianTimeout or check the network)" : "");
+    return atl_error_page(r, timeout ? HTTP_GATEWAY_TIME_OUT : HTTP_BAD_GATEWAY,
+                          timeout ? "Atlassian did not answer in time. Please try "
+                                    "again in a moment."
+                                  : "Atlassian could not complete the sign-in. "
+                                    "Please try again later.");
+}
+
+static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                             const atl_query_t *cb)
+{
+    apr_array_header_t *list = atl_load_pending(r, z, c);
+    atl_pending_t pending;
+    atl_oauth_conf_t oc;
+    atl_token_t *tok;
+    atl_identity_t *id;
+    const char *reason = NULL, *sealed, *back;
+    apr_status_t rv;
+    int idx;
+
+    if (!cb->code || !cb->state || !atl_state_well_formed(cb->state)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ATL00041: callback refused: %s",
+                      !cb->code    ? "no code"
+                      : !cb->state ? "no state"
+                                   : "the state is malformed");
+        return atl_error_page(r, HTTP_BAD_REQUEST,
+                              "The sign-in answer is incomplete. Please start "
+                              "again from the page you wanted.");
+    }
+    idx = atl_state_find(list, cb->state);
+    if (idx < 0) {
+        /* Another browser's state (login CSRF), an old tab, a replay: the
+         * session is left as it is, its own pending logins included. */
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00042: callback refused: its state matches no pending "
+                      "login of this browser (expired, already used, or started "
+                      "in another browser)");
+        return atl_error_page(r, HTTP_BAD_REQUEST,
+                              "This sign-in was not started in this browser, has "
+                              "expired or was already used. Please start again "
+                              "from the page you wanted.");
+    }
+    pending = APR_ARRAY_IDX(list, idx, atl_pending_t);
+    /* One use only, whatever happens next. */
+    atl_state_remove(list, idx);
+    atl_store_pending(r, z, c, list, ATL_BUDGET_PENDING);
+
+    memset(&oc, 0, sizeof(oc));
+    oc.token_url = atl_or(c->token_url, ATL_DEFAULT_TOKEN);
+    oc.profile_url = atl_or(c->profile_url, ATL_DEFAULT_PROFILE);
+    oc.resources_url = atl_or(c->resources_url, ATL_DEFAULT_RESOURCES);
+    oc.client_id = c->client_id;
+    oc.client_secret = c->client_secret;
+    oc.http.ca_file = c->ca_file;
+    oc.http.timeout_ms = 1000L * (c->timeout ? c->timeout : ATL_DEFAULT_TIMEOUT);
+    oc.http.max_body = ATL_MAX_ANSWER;
+
+    rv = atl_oauth_exchange_code(&tok, &reason, r->pool, &oc, cb->code,
+                                 atl_redirect_uri(r, c));
+    if (rv != APR_SUCCESS) {
+        return atl_upstream_failure(r, rv, "token", reason);
+    }
+    id = atl_identity_make(r->pool);
+    rv = atl_oauth_profile(id, &reason, r->pool, &oc, tok->access_token);
+    if (rv != APR_SUCCESS) {
+        return atl_upstream_failure(r, rv, "profile", reason);
+    }
+    if (!id->f[ATL_F_ACCOUNT_STATUS] || strcmp(id->f[ATL_F_ACCOUNT_STATUS], "active")) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00043: account %s refused: its account_status is %s, "
+                      "not active",
+                      id->f[ATL_F_ACCOUNT_ID],
+                      id->f[ATL_F_ACCOUNT_STATUS] ? id->f[ATL_F_ACCOUNT_STATUS]
+                                                  : "missing");
+        return atl_error_page(r, HTTP_FORBIDDEN, "This Atlassian account is not active.");
+    }
+    if (pending.flags & ATL_PENDING_SITES) {
+        rv = atl_oauth_sites(&id->sites, &reason, r->pool, &oc, tok->access_token);
+        if (rv != APR_SUCCESS) {
+            return atl_upstream_failure(r, rv, "accessible-resources", reason);
+        }
+        atl_identity_join_sites(id, r->pool);
+    }
+    id->login_time = atl_now();
+    id->f[ATL_F_LOGIN_TIME] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id->login_time);
+    if (pending.flags & ATL_PENDING_TOKEN) {
+        id->f[ATL_F_ACCESS_TOKEN] = tok->access_token;
+    }
+    if ((pending.flags & ATL_PENDING_REFRESH) && tok->refresh_token) {
+        id->refresh_token = tok->refresh_token;
+    }
+    if (tok->expires_in > 0) {
+        id->token_expiry = id->login_time + tok->expires_in;
+    }
+
+    /* A login always writes a new sealed value (a fresh IV): whatever the
+     * session held before is replaced, so no fixation. */
+    if (atl_seal_login(&sealed, r, c, id) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "ATL00044: the login could not be sealed into the session");
+        return atl_error_page(r, HTTP_INTERNAL_SERVER_ERROR,
+                              "The server could not complete the sign-in.");
+    }
+    if (strlen(sealed) > ATL_BUDGET_TOTAL) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "ATL00045: the login takes %" APR_SIZE_T_FMT " bytes in the "
+                      "session, more than a cookie holds: use mod_session_dbd or "
+                      "turn off AtlassianPassAccessToken/AtlassianRefresh",
+                      strlen(sealed));
+    }
+    atl_store_login(r, z, sealed);
+    /* Other tabs' pending logins share what room is left. */
+    if (list->nelts) {
+        apr_size_t used = strlen(sealed);
+
+        atl_store_pending(r, z, c, list,
+                          used < ATL_BUDGET_TOTAL ? ATL_BUDGET_TOTAL - used : 0);
+    }
+    back = atl_redirect_is_local(pending.return_url) ? pending.return_url : "/";
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ATL00046: account %s logged in",
+                  id->f[ATL_F_ACCOUNT_ID]);
+    return atl_redirect(r, back);
+}
+
+static int atl_callback_error(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                              const atl_query_t *cb)
+{
+    const char *error = ap_escape_logitem(r->pool, cb->error);
+
+    /* A matching state ends that pending login; any other is kept. */
+    if (cb->state && z) {
+        apr_array_header_t *list = atl_load_pending(r, z, c);
+        int idx = atl_state_find(list, cb->state);
+
+        if (idx >= 0) {
+            atl_state_remove(list, idx);
+            atl_store_pending(r, z, c, list, ATL_BUDGET_PENDING);
+        }
+    }
+    if (!strcmp(cb->error, "access_denied")) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00047: the user declined consent at Atlassian "
+                      "(error=access_denied)");
+        return atl_error_page(r, HTTP_FORBIDDEN,
+                              "Access to your Atlassian account was not granted, "
+                              "so you are not signed in.");
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                  "ATL00048: Atlassian refused the authorization request: "
+                  "error=%s (check AtlassianClientID, AtlassianScope and the "
+                  "app's permissions in the developer console)",
+                  error);
+    return atl_error_page(r, HTTP_BAD_GATEWAY,
+                          "Atlassian could not complete the sign-in.");
+}
+
+/* Handle a request to the callback path. Returns an HTTP status, or
+ * ATL_INFO_READY when the request is an ?info=json of a logged-in user. */
+int atl_callback(request_rec *r, const atl_srv_conf *c, const atl_dir_conf *d,
+                 session_rec *z)
+{
+    atl_query_t cb;
+    const char *why;
+
+    apr_table_setn(r->notes, ATL_NOTE_HANDLED, "1");
+    apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    if (r->method_number != M_GET) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00049: callback refused: method %s (only GET)",
+                      ap_escape_logitem(r->pool, r->method));
+        apr_table_setn(r->err_headers_out, "Allow", "GET, HEAD");
+        return atl_error_page(r, HTTP_METHOD_NOT_ALLOWED,
+                              "The sign-in callback accepts GET only.");
+    }
+    if (atl_query_parse(&cb, &why, r->pool, r->args) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ATL00050: callback refused: %s",
+                      why);
+        return atl_error_page(r, HTTP_BAD_REQUEST, "The sign-in answer is not valid.");
+    }
+    if (!z) {
+        return atl_callback_misconfigured(r, "no session (\"Session On\" and a "
+                                             "session store are missing)");
+    }
+    if (cb.logout) {
+        return atl_callback_logout(r, z, c, cb.logout);
+    }
+    if (cb.info) {
+        return atl_callback_info(r, z, c, d, cb.info);
+    }
+    if (cb.error) {
+        return atl_callback_error(r, z, c, &cb);
+    }
+    return atl_callback_code(r, z, c, &cb);
+}
+
+int atl_info_handler(request_rec *r)
+{
+    const char *json;
+
+    if (!r->handler || strcmp(r->handler, ATL_INFO_HANDLER)) {
+        return DECLINED;
+    }
+    json = apr_table_get(r->notes, ATL_NOTE_INFO);
+    if (!json) {
+        return DECLINED;
+    }
+    /* Cache-Control and Referrer-Policy are in err_headers_out already. */
+    ap_set_content_type(r, "application/json");
+    if (!r->header_only) {
+        ap_rputs(json, r);
+        ap_rputs("\n", r);
+    }
+    return OK;
+}

@@ -1,0 +1,562 @@
+/* The directives: setters that validate at "apache2 -t", create and merge
+ * of the server and directory records, and the startup checks. */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "ap_provider.h"
+#include "ap_socache.h"
+#include "mod_session.h"
+
+#include <apr_strings.h>
+#include <apr_uri.h>
+#include <apr_lib.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+
+#include "atl_authorize.h"
+#include "atl_identity.h"
+#include "atl_secret.h"
+#include "mod_atl_config.h"
+
+APLOG_USE_MODULE(auth_atlassian);
+
+void *atl_create_srv(apr_pool_t *p, server_rec *s)
+{
+    return apr_pcalloc(p, sizeof(atl_srv_conf));
+}
+
+#define ATL_MERGE(f) (add->f ? add->f : base->f)
+
+void *atl_merge_srv(apr_pool_t *p, void *basev, void *addv)
+{
+    atl_srv_conf *base = basev, *add = addv;
+    atl_srv_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->client_id = ATL_MERGE(client_id);
+    c->client_secret = ATL_MERGE(client_secret);
+    c->redirect_uri = ATL_MERGE(redirect_uri);
+    c->redirect_path = add->redirect_uri ? add->redirect_path : base->redirect_path;
+    c->redirect_absolute =
+        add->redirect_uri ? add->redirect_absolute : base->redirect_absolute;
+    c->keys = ATL_MERGE(keys);
+    c->scope = ATL_MERGE(scope);
+    c->params = ATL_MERGE(params);
+    c->authorize_url = ATL_MERGE(authorize_url);
+    c->token_url = ATL_MERGE(token_url);
+    c->profile_url = ATL_MERGE(profile_url);
+    c->resources_url = ATL_MERGE(resources_url);
+    c->ca_file = ATL_MERGE(ca_file);
+    c->timeout = ATL_MERGE(timeout);
+    c->cache = ATL_MERGE(cache);
+    c->logout_allowed = ATL_MERGE(logout_allowed);
+    return c;
+}
+
+void *atl_create_dir(apr_pool_t *p, char *dir)
+{
+    atl_dir_conf *d = apr_pcalloc(p, sizeof(*d));
+
+    d->remote_user = -1;
+    d->pass_as = -1;
+    d->pass_token = -1;
+    d->fetch_sites = -1;
+    d->refresh = -1;
+    d->require_sites = -1;
+    d->unauth = -1;
+    d->lifetime = -1;
+    return d;
+}
+
+#define ATL_MERGE_SET(f) (add->f != -1 ? add->f : base->f)
+
+void *atl_merge_dir(apr_pool_t *p, void *basev, void *addv)
+{
+    atl_dir_conf *base = basev, *add = addv;
+    atl_dir_conf *d = apr_pcalloc(p, sizeof(*d));
+
+    d->remote_user = ATL_MERGE_SET(remote_user);
+    d->pass_as = ATL_MERGE_SET(pass_as);
+    d->pass_token = ATL_MERGE_SET(pass_token);
+    d->fetch_sites = ATL_MERGE_SET(fetch_sites);
+    d->refresh = ATL_MERGE_SET(refresh);
+    d->require_sites = ATL_MERGE_SET(require_sites);
+    d->unauth = ATL_MERGE_SET(unauth);
+    d->lifetime = ATL_MERGE_SET(lifetime);
+    return d;
+}
+
+atl_srv_conf *atl_srv(const server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &auth_atlassian_module);
+}
+
+atl_dir_conf *atl_dir(const request_rec *r)
+{
+    return ap_get_module_config(r->per_dir_config, &auth_atlassian_module);
+}
+
+/* The values every directive-less setting falls back to. */
+const char *atl_or(const char *v, const char *dflt)
+{
+    return v ? v : dflt;
+}
+
+/* localhost, ::1 or an IPv4 address in 127.0.0.0/8 (a host name that
+ * merely starts with "127." is not one). */
+static int atl_is_loopback(const char *host)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+
+    if (!host) {
+        return 0;
+    }
+    if (!strcasecmp(host, "localhost")) {
+        return 1;
+    }
+    if (inet_pton(AF_INET, host, &a4) == 1) {
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    }
+    return inet_pton(AF_INET6, host, &a6) == 1
+           && !memcmp(&a6, &in6addr_loopback, sizeof(a6));
+}
+
+/* An absolute https:// URL (http:// only to a loopback host), without
+ * fragment or user info. Returns an error string or NULL. */
+static const char *atl_check_url(cmd_parms *cmd, const char *url, apr_uri_t *u)
+{
+    if (apr_uri_parse(cmd->temp_pool, url, u) != APR_SUCCESS || !u->scheme || !u->hostname
+        || !*u->hostname) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an absolute URL", cmd->cmd->name,
+                            url);
+    }
+    if (u->user || u->password || u->fragment) {
+        return apr_psprintf(cmd->pool,
+                            "%s: the URL must have no user info "
+                            "and no fragment",
+                            cmd->cmd->name);
+    }
+    if (!strcasecmp(u->scheme, "https")) {
+        return NULL;
+    }
+    if (!strcasecmp(u->scheme, "http") && atl_is_loopback(u->hostname)) {
+        return NULL;
+    }
+    return apr_psprintf(cmd->pool,
+                        "%s: '%s' must start with https:// "
+                        "(http:// is allowed for a loopback host only)",
+                        cmd->cmd->name, url);
+}
+
+static const char *atl_set_url(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    atl_srv_conf *c = atl_srv(cmd->server);
+    apr_uri_t u;
+    const char *err = atl_check_url(cmd, arg, &u);
+    int which = (int)(apr_uintptr_t)cmd->info;
+
+    if (err) {
+        return err;
+    }
+    switch (which) {
+    case 0: c->authorize_url = arg; break;
+    case 1: c->token_url = arg; break;
+    case 2: c->profile_url = arg; break;
+    default: c->resources_url = arg; break;
+    }
+    return NULL;
+}
+
+static const char *atl_set_client_id(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    if (!*arg) {
+        return "AtlassianClientID must not be empty";
+    }
+    atl_srv(cmd->server)->client_id = arg;
+    return NULL;
+}
+
+static const char *atl_set_client_secret(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *value, *errmsg;
+    apr_size_t len;
+
+    if (atl_secret_resolve(&value, &len, &errmsg, cmd->pool, arg) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "AtlassianClientSecret: %s", errmsg);
+    }
+    if (!len) {
+        return "AtlassianClientSecret must not be empty";
+    }
+    atl_srv(cmd->server)->client_secret = value;
+    return NULL;
+}
+
+static const char *atl_set_redirect_uri(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    atl_srv_conf *c = atl_srv(cmd->server);
+    apr_uri_t u;
+    const char *err;
+
+    if (arg[0] == '/') {
+        if (arg[1] == '/' || ap_strchr_c(arg, '?') || ap_strchr_c(arg, '#')) {
+            return "AtlassianRedirectURI: a local path must be a plain path "
+                   "such as /protected/oauth2callback";
+        }
+        c->redirect_path = arg;
+        c->redirect_absolute = 0;
+    }
+    else {
+        if ((err = atl_check_url(cmd, arg, &u)) != NULL) {
+            return err;
+        }
+        if (u.query || !u.path || u.path[0] != '/') {
+            return "AtlassianRedirectURI: the URL needs a path and no query";
+        }
+        c->redirect_path = u.path;
+        c->redirect_absolute = 1;
+    }
+    /* r->uri is decoded, so compare with the decoded path. */
+    c->redirect_path = apr_pstrdup(cmd->pool, c->redirect_path);
+    if (ap_unescape_url((char *)c->redirect_path) != OK) {
+        return "AtlassianRedirectURI: the path has an invalid %-escape";
+    }
+    c->redirect_uri = arg;
+    return NULL;
+}
+
+static const char *atl_set_session_secret(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    atl_srv_conf *c = atl_srv(cmd->server);
+    apr_array_header_t *secrets;
+    const char *word, *value, *errmsg;
+    apr_size_t len;
+
+    if (c->keys) {
+        return "AtlassianSessionSecret given twice: list every secret on one line "
+               "(the first seals, all unseal)";
+    }
+    secrets = apr_array_make(cmd->temp_pool, 2, sizeof(const char *));
+    while (*(word = ap_getword_conf(cmd->temp_pool, &arg))) {
+        if (atl_secret_resolve(&value, &len, &errmsg, cmd->temp_pool, word)
+            != APR_SUCCESS) {
+            return apr_psprintf(cmd->pool, "AtlassianSessionSecret: %s", errmsg);
+        }
+        if (strlen(value) != len) {
+            return "AtlassianSessionSecret: the secret contains a NUL byte";
+        }
+        APR_ARRAY_PUSH(secrets, const char *) = value;
+    }
+    /* The keys are derived here, once, at startup: requests never do it. */
+    if (atl_seal_keys_make(&c->keys, &errmsg, cmd->pool, secrets) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "AtlassianSessionSecret: %s", errmsg);
+    }
+    return NULL;
+}
+
+static const char *atl_set_scope(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    if (atl_identity_has_control(arg, strlen(arg))) {
+        return "AtlassianScope: control characters are not allowed";
+    }
+    if (!*arg) {
+        return "AtlassianScope must not be empty";
+    }
+    atl_srv(cmd->server)->scope = arg;
+    return NULL;
+}
+
+static const char *atl_set_params(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *errmsg;
+
+    if (atl_authorize_parse_params(&atl_srv(cmd->server)->params, &errmsg, cmd->pool, arg)
+        != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "AtlassianAuthorizeParams: %s", errmsg);
+    }
+    return NULL;
+}
+
+static const char *atl_set_ca_file(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    apr_finfo_t fi;
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+
+    if (!path || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || fi.filetype != APR_REG) {
+        return apr_psprintf(cmd->pool, "AtlassianCAFile: '%s' is not a readable file",
+                            arg);
+    }
+    atl_srv(cmd->server)->ca_file = path;
+    return NULL;
+}
+
+static const char *atl_parse_seconds(cmd_parms *cmd, const char *arg, apr_int64_t min,
+                                     apr_int64_t max, apr_int64_t *out)
+{
+    char *end;
+    apr_int64_t v = apr_strtoi64(arg, &end, 10);
+
+    if (!*arg || *end || errno == ERANGE || v < min || v > max) {
+        return apr_psprintf(cmd->pool,
+                            "%s: '%s' is not a number of seconds "
+                            "between %" APR_INT64_T_FMT " and %" APR_INT64_T_FMT,
+                            cmd->cmd->name, arg, min, max);
+    }
+    *out = v;
+    return NULL;
+}
+
+static const char *atl_set_timeout(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    apr_int64_t v;
+    const char *err = atl_parse_seconds(cmd, arg, 1, 300, &v);
+
+    if (!err) {
+        atl_srv(cmd->server)->timeout = (int)v;
+    }
+    return err;
+}
+
+static const char *atl_set_cache(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *s;
+
+    for (s = arg; *s && *s != ':'; s++) {
+        if (!apr_isalnum(*s) && *s != '_') {
+            return "AtlassianCache: expected provider[:args], e.g. shmcb or "
+                   "memcache:host:port";
+        }
+    }
+    if (s == arg) {
+        return "AtlassianCache: the provider name is missing";
+    }
+    atl_srv(cmd->server)->cache = arg;
+    return NULL;
+}
+
+static const char *atl_add_logout_allowed(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    atl_srv_conf *c = atl_srv(cmd->server);
+    apr_uri_t u;
+
+    /* A prefix is where browsers go, not where the module connects: any
+     * http:// or https:// host will do, but it must name one. */
+    if (apr_uri_parse(cmd->temp_pool, arg, &u) != APR_SUCCESS || !u.scheme
+        || (strcasecmp(u.scheme, "https") && strcasecmp(u.scheme, "http")) || !u.hostname
+        || !*u.hostname || u.user || u.password || u.fragment) {
+        return apr_psprintf(cmd->pool,
+                            "AtlassianLogoutRedirectAllowed: '%s' is not "
+                            "an absolute http:// or https:// URL prefix with a host",
+                            arg);
+    }
+    if (!c->logout_allowed) {
+        c->logout_allowed = apr_array_make(cmd->pool, 2, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(c->logout_allowed, const char *) = arg;
+    return NULL;
+}
+
+static const char *atl_set_remote_user(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    atl_dir_conf *d = dconf;
+
+    if (!strcasecmp(arg, "account_id")) {
+        d->remote_user = ATL_F_ACCOUNT_ID;
+    }
+    else if (!strcasecmp(arg, "email")) {
+        d->remote_user = ATL_F_EMAIL;
+    }
+    else if (!strcasecmp(arg, "nickname")) {
+        d->remote_user = ATL_F_NICKNAME;
+    }
+    else if (!strcasecmp(arg, "name")) {
+        d->remote_user = ATL_F_NAME;
+    }
+    else {
+        return apr_psprintf(cmd->pool,
+                            "AtlassianRemoteUser: unknown field '%s' "
+                            "(use account_id, email, nickname or name)",
+                            arg);
+    }
+    return NULL;
+}
+
+static const char *atl_set_pass_as(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    atl_dir_conf *d = dconf;
+
+    if (!strcasecmp(arg, "env")) {
+        d->pass_as = ATL_PASS_ENV;
+    }
+    else if (!strcasecmp(arg, "headers")) {
+        d->pass_as = ATL_PASS_HEADERS;
+    }
+    else if (!strcasecmp(arg, "both")) {
+        d->pass_as = ATL_PASS_BOTH;
+    }
+    else if (!strcasecmp(arg, "none")) {
+        d->pass_as = ATL_PASS_NONE;
+    }
+    else {
+        return "AtlassianPassIdentityAs: use env, headers, both or none";
+    }
+    return NULL;
+}
+
+static const char *atl_set_unauth(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    atl_dir_conf *d = dconf;
+
+    if (!strcasecmp(arg, "auth")) {
+        d->unauth = ATL_UNAUTH_AUTH;
+    }
+    else if (!strcmp(arg, "401")) {
+        d->unauth = ATL_UNAUTH_401;
+    }
+    else if (!strcasecmp(arg, "pass")) {
+        d->unauth = ATL_UNAUTH_PASS;
+    }
+    else {
+        return "AtlassianUnauthAction: use auth, 401 or pass";
+    }
+    return NULL;
+}
+
+static const char *atl_set_lifetime(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    atl_dir_conf *d = dconf;
+
+    return atl_parse_seconds(cmd, arg, 1, APR_INT64_C(31536000), &d->lifetime);
+}
+
+static const char *atl_set_dir_flag(cmd_parms *cmd, void *dconf, int on)
+{
+    atl_dir_conf *d = dconf;
+    int *field = (int *)((char *)d + (apr_size_t)(apr_uintptr_t)cmd->info);
+
+    *field = on ? 1 : 0;
+    return NULL;
+}
+
+#define ATL_SRV(name, fn, info, how, help)                                               \
+    AP_INIT_##how(name, fn, (void *)(info), RSRC_CONF, help)
+#define ATL_DIR(name, fn, info, how, help)                                               \
+    AP_INIT_##how(name, fn, (void *)(info), RSRC_CONF | OR_AUTHCFG, help)
+
+const command_rec atl_cmds[] = {
+    ATL_SRV("AtlassianClientID", atl_set_client_id, NULL, TAKE1,
+            "OAuth client id from the Atlassian developer console"),
+    ATL_SRV("AtlassianClientSecret", atl_set_client_secret, NULL, TAKE1,
+            "OAuth client secret (or file:/path, env:NAME)"),
+    ATL_SRV("AtlassianRedirectURI", atl_set_redirect_uri, NULL, TAKE1,
+            "The callback URL (absolute, or a local path)"),
+    ATL_SRV("AtlassianSessionSecret", atl_set_session_secret, NULL, RAW_ARGS,
+            "Key material for sealing session values (file:/path, env:NAME); "
+            "the first seals, all unseal"),
+    ATL_SRV("AtlassianScope", atl_set_scope, NULL, TAKE1,
+            "Space-separated scopes (default read:me)"),
+    ATL_SRV("AtlassianAuthorizeParams", atl_set_params, NULL, TAKE1,
+            "Extra /authorize parameters k=v&k=v (default prompt=consent)"),
+    ATL_SRV("AtlassianAuthorizeURL", atl_set_url, 0, TAKE1, "The authorize URL"),
+    ATL_SRV("AtlassianTokenURL", atl_set_url, 1, TAKE1, "The token URL"),
+    ATL_SRV("AtlassianProfileURL", atl_set_url, 2, TAKE1, "The profile (/me) URL"),
+    ATL_SRV("AtlassianResourcesURL", atl_set_url, 3, TAKE1,
+            "The accessible-resources URL"),
+    ATL_SRV("AtlassianCAFile", atl_set_ca_file, NULL, TAKE1,
+            "CA bundle for outbound TLS (default: the system store)"),
+    ATL_SRV("AtlassianTimeout", atl_set_timeout, NULL, TAKE1,
+            "Seconds for one outbound call (default 10)"),
+    ATL_SRV("AtlassianCache", atl_set_cache, NULL, TAKE1,
+            "mod_socache provider[:args] for shared state (default shmcb)"),
+    ATL_SRV("AtlassianLogoutRedirectAllowed", atl_add_logout_allowed, NULL, ITERATE,
+            "Absolute URL prefixes that ?logout= may redirect to"),
+    ATL_DIR("AtlassianRemoteUser", atl_set_remote_user, NULL, TAKE1,
+            "account_id, email, nickname or name (default account_id)"),
+    ATL_DIR("AtlassianPassIdentityAs", atl_set_pass_as, NULL, TAKE1,
+            "env, headers, both or none (default both)"),
+    ATL_DIR("AtlassianPassAccessToken", atl_set_dir_flag,
+            APR_OFFSETOF(atl_dir_conf, pass_token), FLAG,
+            "Also pass the access token (default Off)"),
+    ATL_DIR("AtlassianFetchSites", atl_set_dir_flag,
+            APR_OFFSETOF(atl_dir_conf, fetch_sites), FLAG,
+            "Fetch accessible-resources at login (default Off)"),
+    ATL_DIR("AtlassianRefresh", atl_set_dir_flag, APR_OFFSETOF(atl_dir_conf, refresh),
+            FLAG, "Keep the refresh token of the login (default Off)"),
+    ATL_DIR("AtlassianSessionLifetime", atl_set_lifetime, NULL, TAKE1,
+            "Seconds a login lasts (default 28800)"),
+    ATL_DIR("AtlassianUnauthAction", atl_set_unauth, NULL, TAKE1,
+            "auth, 401 or pass (default auth)"),
+    {NULL}};
+
+/* Refuse to start (and fail "apachectl -t") when the configuration is
+ * incomplete. A server with none of the required directives leaves the
+ * module idle. */
+int atl_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                     server_rec *s)
+{
+    server_rec *vs;
+
+    for (vs = s; vs; vs = vs->next) {
+        atl_srv_conf *c = atl_srv(vs);
+        const char *missing = NULL, *errmsg;
+
+        /* The shared cache's provider must be loaded (mod_socache_*). */
+        if (c->cache) {
+            const char *colon = ap_strchr_c(c->cache, ':');
+            const char *name =
+                colon ? apr_pstrmemdup(ptemp, c->cache, colon - c->cache) : c->cache;
+
+            if (!ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
+                                    AP_SOCACHE_PROVIDER_VERSION)) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, vs,
+                             "ATL00004: AtlassianCache: the socache provider '%s' "
+                             "is not loaded (LoadModule socache_%s_module)",
+                             name, name);
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+        /* The default extra parameters, parsed once here. */
+        if (!c->params
+            && atl_authorize_parse_params(&c->params, &errmsg, pconf, ATL_DEFAULT_PARAMS)
+                   != APR_SUCCESS) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (!c->client_id && !c->client_secret && !c->redirect_uri && !c->keys) {
+            continue;
+        }
+        if (!c->client_id) {
+            missing = "AtlassianClientID";
+        }
+        else if (!c->client_secret) {
+            missing = "AtlassianClientSecret";
+        }
+        else if (!c->redirect_uri) {
+            missing = "AtlassianRedirectURI";
+        }
+        else if (!c->keys) {
+            missing = "AtlassianSessionSecret";
+        }
+        if (missing) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, vs,
+                         "ATL00001: %s is required (server %s:%u, %s:%d)", missing,
+                         vs->server_hostname ? vs->server_hostname : "*", vs->port,
+                         vs->defn_name ? vs->defn_name : "main config",
+                         vs->defn_line_number);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    if (!APR_RETRIEVE_OPTIONAL_FN(ap_session_load)) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
+                     "ATL00002: mod_session is not loaded: add LoadModule lines "
+                     "for session_module and session_cookie_module (or "
+                     "session_dbd_module)");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
+}

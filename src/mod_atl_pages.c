@@ -1,0 +1,149 @@
+/* What the module answers itself: error pages, the 401, the login
+ * redirect, and the 403 that replaces mod_authz_core's 401 for a user who
+ * is logged in but refused. */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "util_filter.h"
+
+#include <apr_strings.h>
+
+#include "mod_atl_pages.h"
+
+APLOG_USE_MODULE(auth_atlassian);
+
+/* Request notes. */
+#define ATL_NOTE_FORBID "atlassian-forbid" /* refused logged-in user */
+
+static const char *atl_status_title(int status)
+{
+    switch (status) {
+    case HTTP_BAD_REQUEST: return "The sign-in request is not valid";
+    case HTTP_FORBIDDEN: return "Access refused";
+    case HTTP_BAD_GATEWAY: return "Atlassian could not complete the sign-in";
+    case HTTP_GATEWAY_TIME_OUT: return "Atlassian did not answer in time";
+    case HTTP_METHOD_NOT_ALLOWED: return "Method not allowed";
+    default: return "The sign-in is not configured correctly";
+    }
+}
+
+/* Answer status with a small fixed HTML page. The page never contains
+ * request input; "text" is one of the module's own sentences. */
+int atl_error_page(request_rec *r, int status, const char *text)
+{
+    const char *title = atl_status_title(status);
+
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    ap_custom_response(r, status,
+                       apr_pstrcat(r->pool, "<!DOCTYPE html>\n<html><head><title>", title,
+                                   "</title></head>\n<body><h1>", title, "</h1>\n<p>",
+                                   text,
+                                   "</p>\n<p><a href=\"/\">Home</a></p>\n"
+                                   "</body></html>\n",
+                                   NULL));
+    return status;
+}
+
+int atl_redirect(request_rec *r, const char *location)
+{
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->headers_out, "Location", location);
+    return HTTP_MOVED_TEMPORARILY;
+}
+
+int atl_unauthorized(request_rec *r)
+{
+    const char *realm = ap_auth_name(r);
+
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    apr_table_setn(r->err_headers_out, "WWW-Authenticate",
+                   apr_pstrcat(r->pool, "Atlassian realm=\"",
+                               ap_escape_quotes(r->pool, realm ? realm : ""), "\"",
+                               NULL));
+    return HTTP_UNAUTHORIZED;
+}
+
+/* mod_authz_core calls this when it refuses with 401. For a logged-in
+ * user of this module that is a refusal, not a reason to log in again:
+ * the answer becomes 403 (see atl_forbid_filter). */
+int atl_note_auth_failure(request_rec *r, const char *type)
+{
+    if (strcasecmp(type, ATL_AUTH_TYPE)) {
+        return DECLINED;
+    }
+    if (r->user && *r->user) {
+        apr_table_setn(r->notes, ATL_NOTE_FORBID, "1");
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00070: user %s is logged in but refused by the Require "
+                      "lines of %s: 403",
+                      r->user, r->uri);
+    }
+    else {
+        atl_unauthorized(r);
+    }
+    return OK;
+}
+
+void atl_insert_error_filter(request_rec *r)
+{
+    if (r->status == HTTP_UNAUTHORIZED && apr_table_get(r->notes, ATL_NOTE_FORBID)) {
+        ap_add_output_filter("ATL_FORBID", NULL, r, r->connection);
+    }
+}
+
+/* The same for an "ErrorDocument 401 /local/page": httpd answers it with
+ * an internal redirect whose request carries the 401 of the refusal. */
+void atl_insert_filter(request_rec *r)
+{
+    if (r->prev && r->status == HTTP_UNAUTHORIZED
+        && apr_table_get(r->prev->notes, ATL_NOTE_FORBID)) {
+        ap_add_output_filter("ATL_FORBID", NULL, r, r->connection);
+    }
+}
+
+/* Turns the 401 that mod_authz_core sends to a refused logged-in user into
+ * a 403 with the module's own page. */
+static apr_status_t atl_forbid_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    apr_bucket *b;
+    static const char page[] =
+        "<!DOCTYPE html>\n<html><head><title>Access refused</title></head>\n"
+        "<body><h1>Access refused</h1>\n<p>You are signed in, but your account "
+        "is not allowed to see this page.</p>\n<p><a href=\"/\">Home</a></p>\n"
+        "</body></html>\n";
+
+    if (!f->ctx) {
+        f->ctx = f;
+        r->status = HTTP_FORBIDDEN;
+        r->status_line = NULL;
+        apr_table_unset(r->headers_out, "WWW-Authenticate");
+        apr_table_unset(r->err_headers_out, "WWW-Authenticate");
+        apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+        ap_set_content_type(r, "text/html; charset=utf-8");
+    }
+    for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb);) {
+        apr_bucket *next = APR_BUCKET_NEXT(b);
+
+        if (APR_BUCKET_IS_EOS(b)) {
+            APR_BUCKET_INSERT_BEFORE(
+                b, apr_bucket_immortal_create(page, sizeof(page) - 1, bb->bucket_alloc));
+            ap_remove_output_filter(f);
+            break;
+        }
+        if (!APR_BUCKET_IS_METADATA(b)) {
+            apr_bucket_delete(b);
+        }
+        b = next;
+    }
+    return ap_pass_brigade(f->next, bb);
+}
+
+void atl_pages_register(apr_pool_t *p)
+{
+    ap_register_output_filter("ATL_FORBID", atl_forbid_filter, NULL, AP_FTYPE_RESOURCE);
+}

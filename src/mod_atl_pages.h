@@ -1,0 +1,18 @@
+/* The module's answers: error pages, the 401 and the login redirect, and
+ * the 403 of a refused logged-in user. */
+#ifndef MOD_ATL_PAGES_H
+#define MOD_ATL_PAGES_H
+
+#include "mod_atl.h"
+
+int atl_error_page(request_rec *r, int status, const char *text);
+int atl_redirect(request_rec *r, const char *location);
+int atl_unauthorized(request_rec *r);
+
+/* Hooks: mod_authz_core's refusal, and the filter that turns it into 403. */
+int atl_note_auth_failure(request_rec *r, const char *type);
+void atl_insert_error_filter(request_rec *r);
+void atl_insert_filter(request_rec *r);
+void atl_pages_register(apr_pool_t *p);
+
+#endif

@@ -205,6 +205,21 @@ for n, v in enumerate(["*@example.com\nmia@example.com", "*@EXAMPLE.com\nMia@Exa
     add(E, "%02d" % n, v)
 
 
+# -- the callback's query string -------------------------------------------------------
+Q = "query"
+for n, v in enumerate([
+        "code=abc%2Fd&state=" + STATE, "code=c0de&state=%s&other=x&other=y" % STATE,
+        "error=access_denied&error_description=User%20denied&state=" + STATE,
+        "error=access_denied&state=a+b", "logout=%2Fpublic%2Fok.txt",
+        "logout=https%3A%2F%2Fapp.example.com%2Fbye%3Fx%3D1", "info=json", "",
+        "code=a&code=b", "state=a&state=a", "code=", "code", "code=%zz", "code=%00x",
+        "code=%0a" + STATE, "state=%s%%09" % STATE, "code=x%7F&state=y",
+        "error=%1B%5B31m&state=" + STATE, "code=" + "C" * 3000, "state=" + "S" * 200,
+        "info=json%20", "&&code=x&&", "code=a=b&state=c", "c%6Fde=x&code=y",
+        "logout=%E3%80%82//evil.com"]):
+    add(Q, "%02d" % n, v)
+
+
 # -- sealed values --------------------------------------------------------------------
 def seal(secret, purpose, plain, iv):
     from cryptography.hazmat.primitives import hashes

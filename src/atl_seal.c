@@ -28,8 +28,14 @@
 #define SEAL_OVERHEAD (1 + SEAL_IV_LEN + SEAL_TAG_LEN)
 
 /* A sealed value longer than this is refused before any decoding, so a
- * hostile cookie cannot make us allocate or decrypt much. */
-#define SEAL_MAX_SEALED (64 * 1024)
+ * hostile cookie cannot make us allocate or decrypt much. A plaintext is
+ * at most as long as fits in it, so that every sealed value unseals. */
+#define SEAL_MAX_SEALED ATL_SEAL_MAX_SEALED
+#define SEAL_MAX_PLAIN  (SEAL_MAX_SEALED / 4 * 3 - SEAL_OVERHEAD)
+
+#if SEAL_MAX_PLAIN != ATL_SEAL_MAX_PLAIN
+#error "ATL_SEAL_MAX_PLAIN in atl_seal.h does not match the format"
+#endif
 
 static const char hkdf_info[] = "mod_auth_atlassian session seal v1";
 /* A separate key, from the first secret, for keyed hashes (atl_seal_hash):
@@ -150,7 +156,7 @@ apr_status_t atl_seal(const char **sealed, apr_pool_t *p, const atl_seal_keys_t 
 
     *sealed = NULL;
     if (keys == NULL || keys->count == 0 || (plain == NULL && len > 0)
-        || len > SEAL_MAX_SEALED) {
+        || len > SEAL_MAX_PLAIN) {
         return APR_EINVAL;
     }
     if (purpose == NULL) {

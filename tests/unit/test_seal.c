@@ -234,6 +234,38 @@ START_TEST(garbage_fails)
 }
 END_TEST
 
+/* Whatever atl_seal accepts, atl_unseal takes back: the plaintext limit
+ * follows from the limit on sealed values (found by fuzz/fuzz_seal_roundtrip:
+ * a 60,000-byte value sealed, then never unsealed). */
+START_TEST(every_sealed_size_unseals)
+{
+    atl_seal_keys_t *keys = make_keys(secret_a, NULL);
+    static const apr_size_t sizes[] = {ATL_SEAL_MAX_PLAIN - 1, ATL_SEAL_MAX_PLAIN,
+                                       ATL_SEAL_MAX_PLAIN + 1, 60000, 65536};
+    char *big = apr_palloc(pool, 65536);
+    const char *sealed, *out;
+    apr_size_t i, len;
+
+    memset(big, 'x', 65536);
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        apr_status_t rv = atl_seal(&sealed, pool, keys, "identity", big, sizes[i]);
+
+        if (sizes[i] <= ATL_SEAL_MAX_PLAIN) {
+            ck_assert_int_eq(rv, APR_SUCCESS);
+            ck_assert_uint_le(strlen(sealed), ATL_SEAL_MAX_SEALED);
+            ck_assert_int_eq(atl_unseal(&out, &len, pool, keys, "identity", sealed),
+                             APR_SUCCESS);
+            ck_assert_uint_eq(len, sizes[i]);
+            ck_assert_int_eq(memcmp(out, big, len), 0);
+        }
+        else {
+            ck_assert_msg(rv == APR_EINVAL, "%u bytes sealed", (unsigned)sizes[i]);
+            ck_assert_ptr_null(sealed);
+        }
+    }
+}
+END_TEST
+
 START_TEST(equal_constant_time_semantics)
 {
     ck_assert_int_eq(atl_seal_equal("abc", "abc"), 1);
@@ -290,6 +322,7 @@ static Suite *seal_suite(void)
     tcase_add_test(tc, rotation);
     tcase_add_test(tc, short_or_missing_secret_refused);
     tcase_add_test(tc, garbage_fails);
+    tcase_add_test(tc, every_sealed_size_unseals);
     tcase_add_test(tc, equal_constant_time_semantics);
     tcase_add_test(tc, keyed_hash);
     suite_add_tcase(s, tc);

@@ -10,6 +10,11 @@
  * knows nothing of request_rec.
  */
 
+/* First: with offsetof defined, APR_OFFSETOF (and so APR_BRIGADE_SENTINEL)
+ * uses it instead of a member access through a null pointer, which is
+ * undefined behaviour that UBSan reports. */
+#include <stddef.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"

@@ -2,6 +2,9 @@
  * global mutex for providers that need one, and a best-effort lock. See
  * mod_atl_cache.h for the API and its limits. */
 
+/* Before APR: APR_OFFSETOF is then offsetof (see mod_auth_atlassian.c). */
+#include <stddef.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"

@@ -1,6 +1,9 @@
 /* The endpoints on the callback URL (AtlassianRedirectURI): the code that
  * ends a login, error= from Atlassian, ?logout= and ?info=json. */
 
+/* Before APR: APR_OFFSETOF is then offsetof (see mod_auth_atlassian.c). */
+#include <stddef.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"

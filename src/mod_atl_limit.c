@@ -10,6 +10,9 @@
  * 503 with Retry-After before it calls anything or changes the session, so
  * the browser can simply load the same callback URL again. */
 
+/* Before APR: APR_OFFSETOF is then offsetof (see mod_auth_atlassian.c). */
+#include <stddef.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"

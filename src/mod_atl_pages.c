@@ -2,6 +2,9 @@
  * redirect, and the 403 that replaces mod_authz_core's 401 for a user who
  * is logged in but refused. */
 
+/* Before APR: APR_OFFSETOF is then offsetof (see mod_auth_atlassian.c). */
+#include <stddef.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"

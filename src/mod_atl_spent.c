@@ -25,6 +25,9 @@
  * longer than that could go on beside the winner. The code itself is
  * single-use at Atlassian too, so such a pair yields one login at most. */
 
+/* Before APR: APR_OFFSETOF is then offsetof (see mod_auth_atlassian.c). */
+#include <stddef.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"

@@ -90,7 +90,7 @@ def built():
         rc, out = run(cmd)
         assert rc == 0, out
     rc, out = run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src, timeout=900,
-                  env=clean_env(DEB_BUILD_OPTIONS="parallel=2"))
+                  env=clean_env(DEB_BUILD_OPTIONS="parallel=2 nocheck"))
     with open(os.path.join(top, "build.log"), "w") as f:
         f.write(out)
     assert rc == 0, "dpkg-buildpackage failed:\n" + out[-6000:]

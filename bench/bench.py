@@ -129,7 +129,10 @@ def callgrind_run(group, case, a):
             measure.fetch(h.port, case.path, cookies[case.key], a.calls, SIZE).close()
     finally:
         cg.stop()
-    return cg.total()
+    total = cg.total()
+    if os.environ.get("ATL_KEEP_TMP"):
+        log("kept %s" % cg.out_path)
+    return total
 
 
 def instructions(groups, cases, a):

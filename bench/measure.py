@@ -181,7 +181,7 @@ class CallgrindHttpd:
 
     def total(self):
         """Instructions executed by the httpd process from start to exit."""
-        path = os.path.join(self.outdir, "callgrind.out.%d" % self.proc.pid)
+        path = self.out_path = os.path.join(self.outdir, "callgrind.out.%d" % self.proc.pid)
         total = None
         with open(path) as f:
             for line in f:

@@ -33,6 +33,20 @@ def log(msg):
     print("bench: " + msg, file=sys.stderr, flush=True)
 
 
+WARNINGS = []
+
+
+def check_log(what, h):
+    """A measurement of an httpd that logged errors or lost a child is
+    suspect: say so in the report."""
+    text = h.read_log()
+    bad = H.crash_lines(text) + H.log_errors(text)
+    if bad:
+        WARNINGS.append("%s: %d error line(s) in %s, the first: %s"
+                        % (what, len(bad), h.error_log, bad[0]))
+        log("warning: " + WARNINGS[-1])
+
+
 class Env:
     """What the httpds talk to: the Atlassian stand-in and the OpenID provider."""
 
@@ -129,6 +143,7 @@ def callgrind_run(group, case, a):
             measure.fetch(h.port, case.path, cookies[case.key], a.calls, SIZE).close()
     finally:
         cg.stop()
+        check_log("callgrind %s %s" % (group.name, case.key if case else "(no requests)"), h)
     total = cg.total()
     if os.environ.get("ATL_KEEP_TMP"):
         log("kept %s" % cg.out_path)
@@ -229,6 +244,8 @@ def main(argv=None):
                 raise RuntimeError("case %s answers %d with %d bytes" % (c.key, status, size))
             if set_cookie:
                 log("note: case %s answers with a Set-Cookie on every request" % c.key)
+        sizes = ", ".join("(%s) %d" % (c.key, len(running[c.group][1][c.key] or ""))
+                          for c in cases)
         log("httpds up and logged in; measuring requests per second")
         tp = throughput(cases, running, a)
         login_text = ""
@@ -238,19 +255,24 @@ def main(argv=None):
             timed = logins.timed_logins(h, env.meter, a.logins, LOGIN_PATH)
             counted = logins.counted_logins(h, env.meter, 2 * a.logins, LOGIN_PATH)
             login_text = logins.report(timed, counted)
-        for h, _, _ in running.values():
+        for name, (h, _, _) in running.items():
             h.stop()
+            check_log("httpd " + name, h)
         running.clear()
         instr, noise = {}, None
         if not a.no_callgrind:
             log("counting instructions with callgrind")
             instr, noise = instructions(groups, cases, a)
         text = header(a) + "\n" + table(cases, tp, instr) + "\n"
+        text += "\nBytes of the Cookie header each case sends: %s.\n" % sizes
         if noise is not None:
             text += ("\nCallgrind noise: two runs without requests differed by up to %d "
                      "instructions, %.0f per request.\n" % (noise, noise / a.calls))
         if login_text:
             text += "\n" + login_text + "\n"
+        if WARNINGS:
+            text += "\nWarnings (numbers of these runs are suspect):\n\n" + "".join(
+                "- %s\n" % w for w in WARNINGS)
         text += "\nTotal time %.0f s.\n" % (time.monotonic() - t_start)
         print(text)
         if a.out:

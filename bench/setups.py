@@ -14,7 +14,8 @@ location measured:
                   mod_auth_openidc instead of mod_auth_atlassian, with
                   server-cache sessions in shm (f1) or client-cookie (f2)
 
-A group makes a fresh httpd (Group.make) and logs a browser in on it
+A group makes a fresh httpd (Group.make; with callgrind=True one worker
+thread for apache2 -X) and logs a browser in on it
 (Group.login), giving the Cookie header of each of its cases.
 """
 
@@ -34,6 +35,14 @@ FILE_NAME = "1k.txt"
 TUNING = """
 MaxKeepAliveRequests 0
 MaxSpareThreads 100
+"""
+
+# Under callgrind (apache2 -X): one worker thread, so that what a thread
+# sets up once (OpenSSL's per-thread state, for one) happens during the
+# warm-up and not in the requests measured, whichever thread serves them.
+CALLGRIND_TUNING = """
+ThreadsPerChild 1
+MaxRequestWorkers 4
 """
 
 COOKIE_SESSION = "bench_session=user=bench"
@@ -80,9 +89,10 @@ class AtlassianGroup:
         self.dbd = dbd
         self.cases = [c for c in CASES if c.group == name]
 
-    def make(self):
+    def make(self, callgrind=False):
         opts = dict(sub_locations=False, loglevel="warn",
-                    server_extra=TUNING + "AtlassianTimeout 60\n")
+                    server_extra=TUNING + "AtlassianTimeout 60\n"
+                    + (CALLGRIND_TUNING if callgrind else ""))
         if self.dbd:
             opts["session_store"] = "dbd"
         h = H.Httpd(self.env.fake, None, self.env.certs, **opts)
@@ -119,10 +129,10 @@ class OpenIDCGroup:
         self.session_type = session_type
         self.cases = [c for c in CASES if c.group == name]
 
-    def make(self):
+    def make(self, callgrind=False):
         port = H.free_port()
-        extra = TUNING + oidc.server_config(self.env.provider, port, self.session_type,
-                                            secrets.token_hex(16))
+        extra = TUNING + (CALLGRIND_TUNING if callgrind else "") + oidc.server_config(
+            self.env.provider, port, self.session_type, secrets.token_hex(16))
         h = H.Httpd(None, None, None, port=port, with_module=False, no_authtype=True,
                     sub_locations=False, loglevel="warn", server_extra=extra)
         d = _bench_tree(h)

@@ -8,6 +8,7 @@ import argparse
 import concurrent.futures
 import datetime
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -232,6 +233,10 @@ def main(argv=None):
             missing + ([] if os.path.isfile(H.MODULE) else ["ATL_MODULE (build the module)"])))
     cases = [c for c in setups.CASES if c.key in a.keys]
     with_oidc = any(c.group.startswith("oidc") for c in cases)
+    if with_oidc and (shutil.which("node") is None or not os.path.isfile(oidc.OPENIDC_SO)):
+        sys.exit("bench: cases f1 and f2 need node and npm (apt-get install nodejs npm) and "
+                 "%s (apt-get install libapache2-mod-auth-openidc); or leave them out: "
+                 "--cases a,b,c,d,e" % oidc.OPENIDC_SO)
     t_start = time.monotonic()
     env = Env()
     running = {}

@@ -194,6 +194,18 @@ class CallgrindHttpd:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(10)
+        # What httpd forked (mod_cgid's daemon, also under valgrind) is in
+        # the same process group and now and then outlives it.
+        for sig, wait in ((None, 10), (signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+            try:
+                if sig is not None:
+                    os.killpg(self.proc.pid, sig)
+                deadline = time.monotonic() + wait
+                while time.monotonic() < deadline:
+                    os.killpg(self.proc.pid, 0)
+                    time.sleep(0.1)
+            except ProcessLookupError:
+                break
 
     def total(self):
         """Instructions executed by the httpd process from start to exit."""

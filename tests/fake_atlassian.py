@@ -136,6 +136,8 @@ class _Server(ThreadingHTTPServer):
         # The TLS handshake happens here, in the connection's own thread,
         # so that a slow or failing client never blocks the accept loop.
         sock = request
+        with self.fake._lock:
+            self.fake.connections_accepted += 1
         # Answers go out at once, not after the client's delayed ACK.
         try:
             request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -450,6 +452,7 @@ class FakeAtlassian:
         self.client_secret = client_secret
         self.verbose = verbose
         self._lock = threading.Lock()
+        self.connections_accepted = 0  # TCP connections, all listeners
         self._initial_auto_approve = auto_approve
         self.allowed_redirect_uris = None
         self._server = None

@@ -74,9 +74,9 @@ static const char *atl_oauth_status_reason(apr_pool_t *p, const char *what,
 static apr_status_t atl_oauth_call(atl_http_response_t **resp, const char **reason,
                                    apr_pool_t *p, const atl_oauth_conf_t *c,
                                    const char *what, const char *method, const char *url,
-                                   const char *bearer, const char *body)
+                                   const char *bearer, const char *body, int refresh)
 {
-    const char *errmsg = NULL;
+    const char *errmsg = NULL, *error = NULL, *description = NULL;
     apr_status_t rv;
 
     rv = atl_http_request(resp, &errmsg, p, &c->http, method, url, bearer,
@@ -93,8 +93,17 @@ static apr_status_t atl_oauth_call(atl_http_response_t **resp, const char **reas
     }
     else if ((*resp)->status < 200 || (*resp)->status > 299) {
         *reason = atl_oauth_status_reason(p, what, url, *resp);
-        *resp = NULL;
         rv = ATL_E_UPSTREAM;
+        /* A refused refresh token ends the login; any other failure of a
+         * refresh may pass. */
+        if (refresh && (*resp)->status >= 400 && (*resp)->status <= 499) {
+            atl_json_parse_error(&error, &description, p, (*resp)->body,
+                                 (*resp)->body_len);
+            if (error && !strcmp(error, "invalid_grant")) {
+                rv = ATL_E_DENIED;
+            }
+        }
+        *resp = NULL;
     }
     return rv;
 }
@@ -120,7 +129,7 @@ static apr_status_t atl_oauth_token(atl_token_t **tok, const char **reason, apr_
         return ATL_E_UPSTREAM;
     }
     rv = atl_oauth_call(&resp, reason, p, c, "token endpoint", "POST", c->token_url, NULL,
-                        body);
+                        body, !strcmp(grant_type, "refresh_token"));
     if (rv == APR_SUCCESS) {
         rv = atl_json_parse_token(tok, &errmsg, p, resp->body, resp->body_len);
         if (rv != APR_SUCCESS) {
@@ -157,7 +166,7 @@ apr_status_t atl_oauth_profile(atl_identity_t *id, const char **reason, apr_pool
 
     *reason = NULL;
     rv = atl_oauth_call(&resp, reason, p, c, "profile endpoint", "GET", c->profile_url,
-                        access_token, NULL);
+                        access_token, NULL, 0);
     if (rv == APR_SUCCESS) {
         rv = atl_json_parse_profile(id, &errmsg, p, resp->body, resp->body_len);
         if (rv != APR_SUCCESS) {
@@ -182,7 +191,7 @@ apr_status_t atl_oauth_sites(apr_array_header_t **sites, const char **reason,
     *sites = NULL;
     *reason = NULL;
     rv = atl_oauth_call(&resp, reason, p, c, "resources endpoint", "GET",
-                        c->resources_url, access_token, NULL);
+                        c->resources_url, access_token, NULL, 0);
     if (rv == APR_SUCCESS) {
         rv = atl_json_parse_sites(sites, &errmsg, p, resp->body, resp->body_len);
         if (rv != APR_SUCCESS) {

@@ -63,7 +63,7 @@ apr_status_t atl_cache_remove(request_rec *r, const char *key);
  * one node's read and write of the lock lie further apart than that delay
  * (a stalled node, a cache slower than the delay); callers must make a
  * double owner harmless where they can. */
-#define ATL_CACHE_SETTLE apr_time_from_msec(60)
+#define ATL_CACHE_SETTLE apr_time_from_msec(100)
 apr_status_t atl_cache_lock(request_rec *r, const char *name, apr_interval_time_t hold,
                             const char **token);
 

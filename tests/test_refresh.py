@@ -115,3 +115,25 @@ def test_expired_token_without_refresh_is_never_passed(make_httpd, fake):
     info = b.get(h.callback_path + "?info=json")
     assert info.status == 200 and "access_token" not in info.json(), info
     assert K.refreshes(fake) == []
+
+
+def test_info_json_refreshes_too(httpd, fake):
+    b, _ = fresh_login(httpd, fake)
+    info = b.get(httpd.callback_path + "?info=json")
+    assert info.status == 200, info
+    assert info.json()["access_token"] == fake.tokens_issued[-2]
+    assert len(K.refreshes(fake)) == 1
+    # The session now carries the new tokens.
+    assert K.token_seen(b.get(K.APP)) == fake.tokens_issued[-2]
+    assert len(K.refreshes(fake)) == 1
+
+
+@pytest.mark.allow_log_errors(r"AH00786:", r"ATL00201:")
+def test_cache_arguments_refused_at_start(make_httpd, fake):
+    load = 'LoadModule socache_memcache_module "%s/mod_socache_memcache.so"\n' % H.MODULES_DIR
+    h = make_httpd(start=False, server_extra=load + "AtlassianCache memcache:\n")
+    rc, out = h.config_test()
+    assert rc != 0 and "AtlassianCache: nothing after the ':'" in out, out
+    h = make_httpd(start=False, server_extra=load + "AtlassianCache memcache:127.0.0.1:99999\n")
+    assert not h.start(check=False)
+    assert "ATL00201: AtlassianCache memcache:127.0.0.1:99999 could not be" in h.read_log()

@@ -135,5 +135,7 @@ def test_cache_arguments_refused_at_start(make_httpd, fake):
     rc, out = h.config_test()
     assert rc != 0 and "AtlassianCache: nothing after the ':'" in out, out
     h = make_httpd(start=False, server_extra=load + "AtlassianCache memcache:127.0.0.1:99999\n")
-    assert not h.start(check=False)
+    # httpd binds its port before post_config fails: wait for its exit.
+    h.start(check=False)
+    assert h.proc.wait(30) != 0
     assert "ATL00201: AtlassianCache memcache:127.0.0.1:99999 could not be" in h.read_log()

@@ -216,12 +216,15 @@ class Cluster:
     def browser(self):
         return self.balancer.browser()
 
-    def served(self, mark):
-        """How many requests each node logged since mark (access log sizes)."""
-        out = []
-        for h, m in zip(self.nodes, mark):
-            out.append(len(self._access(h)[m:].splitlines()))
-        return out
+    def served(self, mark, total=0):
+        """How many requests each node logged since mark; waits (a little)
+        until they add up to total, as httpd logs after it answers."""
+        deadline = time.monotonic() + 5
+        while True:
+            out = [len(self._access(h)[m:].splitlines()) for h, m in zip(self.nodes, mark)]
+            if sum(out) >= total or time.monotonic() > deadline:
+                return out
+            time.sleep(0.05)
 
     def access_mark(self):
         return [len(self._access(h)) for h in self.nodes]

@@ -69,7 +69,8 @@ def assert_one_refresh(c, fake, b):
     assert len(tokens) == 1 and None not in tokens, tokens
     assert tokens.pop() == fake.tokens_issued[-2]   # the refresh's access token
     assert fake.reused_refresh_tokens() == []
-    assert all(n >= 3 for n in c.served(mark)), c.served(mark)
+    served = c.served(mark, 16)
+    assert all(n >= 3 for n in served), served
 
 
 def test_login_works_on_every_node(cluster, fake, memcached):
@@ -84,7 +85,8 @@ def test_login_works_on_every_node(cluster, fake, memcached):
         assert headers["x-atlassian-account-id"] == "112233aa-bb11-cc22-33dd-445566abcabc"
     # Round robin: each node served its share (the access log of the
     # login's last request may land after the mark).
-    assert all(n >= 2 for n in c.served(mark)), c.served(mark)
+    served = c.served(mark, 6)
+    assert all(n >= 2 for n in served), served
 
 
 def test_memcache_one_refresh_for_sixteen_requests(cluster, fake, memcached):
@@ -116,7 +118,8 @@ def test_postgres_sessions_refresh_and_logout(cluster, fake, memcached, postgres
     answers = K.burst(c.balancer, b.cookies, n=16)
     assert len(K.refreshes(fake)) == 1, K.refreshes(fake)
     assert {K.token_seen(r) for r in answers} == {fake.tokens_issued[-2]}
-    assert all(n >= 3 for n in c.served(mark)), c.served(mark)
+    served = c.served(mark, 16)
+    assert all(n >= 3 for n in served), served
     # The refresh wrote the new tokens back (mod_session_dbd stores a
     # changed session under a new key).
     rows = dict(postgres.rows())

@@ -343,6 +343,10 @@ static const char *atl_set_cache(cmd_parms *cmd, void *dummy, const char *arg)
     if (s == arg) {
         return "AtlassianCache: the provider name is missing";
     }
+    if (*s == ':' && !s[1]) {
+        return "AtlassianCache: nothing after the ':' (write the provider "
+               "alone for its defaults, e.g. shmcb)";
+    }
     atl_srv(cmd->server)->cache = arg;
     return NULL;
 }

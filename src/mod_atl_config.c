@@ -23,6 +23,7 @@
 #include "atl_identity.h"
 #include "atl_secret.h"
 #include "mod_atl_config.h"
+#include "mod_atl_layout.h"
 
 APLOG_USE_MODULE(auth_atlassian);
 
@@ -680,6 +681,14 @@ int atl_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      "for session_module and session_cookie_module (or "
                      "session_dbd_module)");
         return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    /* A callback or a protected location that cannot work. */
+    for (vs = s; vs; vs = vs->next) {
+        atl_srv_conf *c = atl_srv(vs);
+
+        if (c->client_id && atl_layout_check(ptemp, vs, c) != OK) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
     return OK;
 }

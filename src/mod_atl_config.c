@@ -197,7 +197,8 @@ static const char *atl_unexpanded(cmd_parms *cmd, const char *arg)
                         "left it as is. Define it where apache2 starts "
                         "(/etc/apache2/envvars, then \"systemctl restart apache2\": "
                         "a reload keeps the old environment), or use file:/path",
-                        cmd->cmd->name, apr_pstrmemdup(cmd->temp_pool, open, close + 1 - open));
+                        cmd->cmd->name,
+                        apr_pstrmemdup(cmd->temp_pool, open, close + 1 - open));
 }
 
 /* A client ID or secret: literal, file:/path or env:NAME. */
@@ -217,8 +218,8 @@ static const char *atl_client_value(cmd_parms *cmd, const char *tag, const char 
         return apr_psprintf(cmd->pool, "%s: %s must not be empty", tag, cmd->cmd->name);
     }
     if (atl_identity_has_control(value, len)) {
-        return apr_psprintf(cmd->pool, "%s: %s: control characters are not allowed",
-                            tag, cmd->cmd->name);
+        return apr_psprintf(cmd->pool, "%s: %s: control characters are not allowed", tag,
+                            cmd->cmd->name);
     }
     *out = value;
     return NULL;
@@ -275,7 +276,8 @@ static const char *atl_set_session_secret(cmd_parms *cmd, void *dummy, const cha
     apr_size_t len;
 
     if (c->keys) {
-        return "ATL00503: AtlassianSessionSecret given twice: list every secret on one line "
+        return "ATL00503: AtlassianSessionSecret given twice: list every secret on one "
+               "line "
                "(the first seals, all unseal)";
     }
     secrets = apr_array_make(cmd->temp_pool, 2, sizeof(const char *));
@@ -327,8 +329,8 @@ static const char *atl_set_ca_file(cmd_parms *cmd, void *dummy, const char *arg)
 
     if (!path || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
         || fi.filetype != APR_REG) {
-        return apr_psprintf(cmd->pool, "ATL00507: AtlassianCAFile: '%s' is not a readable file",
-                            arg);
+        return apr_psprintf(
+            cmd->pool, "ATL00507: AtlassianCAFile: '%s' is not a readable file", arg);
     }
     atl_srv(cmd->server)->ca_file = path;
     return NULL;

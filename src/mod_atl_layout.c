@@ -127,7 +127,8 @@ static int atl_prefix_matches(const char *prefix, const char *path)
     apr_size_t len = strlen(prefix);
 
     return !strncmp(prefix, path, len)
-           && (len == 0 || prefix[len - 1] == '/' || path[len] == '/' || path[len] == '\0');
+           && (len == 0 || prefix[len - 1] == '/' || path[len] == '/'
+               || path[len] == '\0');
 }
 
 /* The configuration at path: the server's defaults, then every plain
@@ -181,7 +182,8 @@ static int atl_callback_here(apr_pool_t *p, const server_rec *s, const atl_srv_c
         }
     }
     for (i = 0; s->wild_names && i < s->wild_names->nelts; i++) {
-        if (!ap_strcasecmp_match(u.hostname, APR_ARRAY_IDX(s->wild_names, i, const char *))) {
+        if (!ap_strcasecmp_match(u.hostname,
+                                 APR_ARRAY_IDX(s->wild_names, i, const char *))) {
             return 1;
         }
     }

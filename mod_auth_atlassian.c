@@ -16,6 +16,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "util_filter.h"
 #include "mod_auth.h"
 #include "mod_session.h"
 
@@ -83,6 +84,7 @@ static int atl_start_login(request_rec *r, session_rec *z, const atl_srv_conf *c
     apr_array_header_t *list = atl_load_pending(r, z, c);
     atl_pending_t *pending;
     const char *state, *url, *uri;
+    request_rec *ini;
     int rc;
 
     /* Never send a browser to Atlassian for a callback that cannot work. */
@@ -95,11 +97,14 @@ static int atl_start_login(request_rec *r, session_rec *z, const atl_srv_conf *c
         return atl_error_page(r, HTTP_INTERNAL_SERVER_ERROR,
                               "The server could not start the sign-in.");
     }
-    /* The original URL, local path and query only: never another host. */
-    uri = r->unparsed_uri && r->unparsed_uri[0] == '/'
-              ? r->unparsed_uri
-              : apr_pstrcat(r->pool, ap_escape_uri(r->pool, r->uri), r->args ? "?" : "",
-                            r->args, NULL);
+    /* The URL the browser asked for (the first request of the chain, before
+     * any rewrite, DirectoryIndex or CGI-local redirect), local path and
+     * query only: never another host. */
+    ini = atl_initial(r);
+    uri = ini->unparsed_uri && ini->unparsed_uri[0] == '/'
+              ? ini->unparsed_uri
+              : apr_pstrcat(r->pool, ap_escape_uri(r->pool, ini->uri),
+                            ini->args ? "?" : "", ini->args, NULL);
     pending = &APR_ARRAY_PUSH(list, atl_pending_t);
     pending->state = state;
     pending->return_url = atl_redirect_return_url(r->pool, uri, ATL_STATE_MAX_URL);
@@ -134,15 +139,26 @@ static int atl_start_login(request_rec *r, session_rec *z, const atl_srv_conf *c
     return atl_redirect(r, url);
 }
 
-/* Every request in a location with AuthType Atlassian loses the incoming
- * X-Atlassian-* headers, logged in or not, before anything reads them;
- * only the headers the module set itself (for an earlier request of the
- * same chain) stay. httpd runs this hook for main requests and internal
- * redirects; check_authn cleans subrequests. */
+/* On a server that uses the module, a client's X-Atlassian-* headers are
+ * removed as the request is read, before anything can see them (<If>,
+ * SetEnvIf, RewriteCond, other modules). Subrequests and internal redirects
+ * start from these headers. */
+static int atl_post_read_request(request_rec *r)
+{
+    if (atl_srv(r->server)->client_id) {
+        atl_scrub_headers(r);
+    }
+    return DECLINED;
+}
+
+/* The first request of a chain loads the session before anything else
+ * (mod_session's own fixups, with SessionCookieRemove On, would remove the
+ * cookie): an ErrorDocument, a per-directory rewrite or a FallbackResource
+ * into a protected location later finds the login of that session. */
 static int atl_header_parser(request_rec *r)
 {
-    if (atl_is_ours(r) && !apr_table_get(atl_initial(r)->notes, ATL_NOTE_SET)) {
-        atl_scrub_headers(r);
+    if (!r->prev && !r->main && atl_srv(r->server)->client_id) {
+        atl_load_session(r);
     }
     return DECLINED;
 }
@@ -152,6 +168,7 @@ static int atl_logged_in(request_rec *r, const atl_dir_conf *d, atl_identity_t *
                          int rc)
 {
     int field = d->remote_user == -1 ? ATL_F_ACCOUNT_ID : d->remote_user;
+    atl_req_t *rq;
 
     if (!id->f[field]) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
@@ -164,13 +181,60 @@ static int atl_logged_in(request_rec *r, const atl_dir_conf *d, atl_identity_t *
     }
     r->user = (char *)id->f[field];
     r->ap_auth_type = (char *)ATL_AUTH_TYPE;
-    atl_set_req(r, id);
-    atl_pass_identity(r, id, d);
+    rq = atl_req(r);
+    rq->id = id;
+    rq->authn = 1;
+    atl_export(r, id, d);
+    if (r->main) {
+        /* mod_dir may make this subrequest the request itself. */
+        atl_req_t *m = atl_req(r->main);
+
+        m->sub_dir = r->per_dir_config;
+        m->sub_id = id;
+        m->sub_user = r->user;
+        m->sub_headers = r->headers_in;
+    }
     /* The application decides how its own pages are cached. */
     if (rc != ATL_INFO_READY) {
         apr_table_unset(r->err_headers_out, "Cache-Control");
     }
     return OK;
+}
+
+/* An ErrorDocument: the request that failed comes before it. */
+static int atl_is_error_document(request_rec *r)
+{
+    return r->prev && ap_is_HTTP_ERROR(r->prev->status);
+}
+
+/* Whether an anonymous subrequest may start a login: one that mod_dir makes
+ * for a GET (DirectoryIndex, FallbackResource) before the main request has
+ * a handler, from a location the module does not protect, so that its
+ * redirect becomes the answer. An SSI include (in the handler) never does. */
+static int atl_may_start_in_subrequest(request_rec *r)
+{
+    request_rec *m = r->main;
+    atl_req_t *mq = ap_get_module_config(m->request_config, &auth_atlassian_module);
+
+    return !m->main && m->method_number == M_GET && !(mq && mq->handler)
+           && !atl_is_ours(m) && !atl_is_error_document(m);
+}
+
+/* The browser sent the session cookie twice: mod_session ignores both, so
+ * the session looks empty. Say so, and leave the session alone: a new
+ * login now would overwrite the real one. */
+static int atl_cookie_tossed(request_rec *r, const char *name)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                  "ATL00100: the browser sent the session cookie %s twice (one was "
+                  "planted from another subdomain or over plain http?): no login "
+                  "started, the session is left as it is; a __Host- cookie name "
+                  "prevents this",
+                  ap_escape_logitem(r->pool, name));
+    return atl_error_page(r, HTTP_BAD_REQUEST,
+                          "Your browser sent this site's sign-in cookie twice, so "
+                          "the sign-in cannot go on. Please delete this site's "
+                          "cookies in your browser and try again.");
 }
 
 static int atl_check_authn(request_rec *r)
@@ -179,6 +243,7 @@ static int atl_check_authn(request_rec *r)
     const atl_dir_conf *d;
     atl_identity_t *id;
     session_rec *z;
+    const char *tossed;
     int rc, unauth;
 
     if (!atl_is_ours(r)) {
@@ -192,8 +257,6 @@ static int atl_check_authn(request_rec *r)
                       "requests");
         return HTTP_FORBIDDEN;
     }
-    /* Whatever identity this request carries is set again below. */
-    atl_scrub_headers(r);
     if (!c->client_id || !c->client_secret || !c->redirect_uri || !c->keys) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "ATL00061: AuthType Atlassian needs AtlassianClientID, "
@@ -204,11 +267,15 @@ static int atl_check_authn(request_rec *r)
     }
     apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
 
-    /* The session is loaded once per request: with SessionCookieRemove On,
-     * httpd reads the cookie once and removes it. */
+    /* The session is loaded once per chain of requests: with
+     * SessionCookieRemove On, httpd reads the cookie once and removes it. */
     rc = DECLINED;
     if (!r->main && !strcmp(r->uri, c->redirect_path)) {
         z = atl_load_session(r);
+        if (z && (tossed = atl_session_cookie_tossed(r)) != NULL) {
+            apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
+            return atl_cookie_tossed(r, tossed);
+        }
         rc = atl_callback(r, c, d, z);
         if (rc != ATL_INFO_READY) {
             return atl_commit(r, rc);
@@ -218,7 +285,7 @@ static int atl_check_authn(request_rec *r)
     else if ((r->main || r->prev)
              && (id = atl_get_identity(r->main ? r->main : r->prev))) {
         /* A subrequest or internal redirect of a logged-in request is
-         * that login: the session is not read again (for the same reason). */
+         * that login. */
         return atl_logged_in(r, d, id, DECLINED);
     }
     else {
@@ -242,14 +309,77 @@ static int atl_check_authn(request_rec *r)
         /* Anonymous: an empty user, no ATLASSIAN_* variables. */
         r->user = "";
         r->ap_auth_type = (char *)ATL_AUTH_TYPE;
-        atl_set_req(r, NULL);
+        atl_req(r)->id = NULL;
+        atl_req(r)->authn = 1;
+        atl_export(r, NULL, d);
         apr_table_unset(r->err_headers_out, "Cache-Control");
         return OK;
     }
-    if (unauth == ATL_UNAUTH_401 || !atl_is_browser(r) || r->main) {
+    if (unauth == ATL_UNAUTH_401 || !atl_is_browser(r) || atl_is_error_document(r)
+        || (r->main && !atl_may_start_in_subrequest(r))) {
         return atl_unauthorized(r);
     }
+    if ((tossed = atl_session_cookie_tossed(r)) != NULL) {
+        return atl_cookie_tossed(r, tossed);
+    }
     return atl_commit(r, atl_start_login(r, z, c, d));
+}
+
+/* Sets Cache-Control: private on an authenticated answer that has none of
+ * its own, so that no shared cache hands one user's page to another. */
+static apr_status_t atl_private_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+
+    if (!apr_table_get(r->headers_out, "Cache-Control")
+        && !apr_table_get(r->err_headers_out, "Cache-Control")) {
+        apr_table_setn(r->headers_out, "Cache-Control", "private");
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+/* Right before the handler, on every request, subrequest and internal
+ * redirect that reaches one in a protected location, whether or not
+ * authentication ran for it: the variables and headers become exactly the
+ * login's. httpd runs no authentication for an internal redirect within
+ * the same configuration (it copies the user, not the variables), for a
+ * location whose Require lines grant without a login, or for a request
+ * that mod_dir turned into its own subrequest (ap_internal_fast_redirect
+ * keeps the request's headers and no user). And it runs after every fixup,
+ * so nothing planted by SetEnv, SSI or RewriteRule [E=] survives. */
+static void atl_insert_identity(request_rec *r)
+{
+    atl_req_t *rq;
+    atl_identity_t *id = NULL;
+
+    if (!atl_srv(r->server)->client_id) {
+        return;
+    }
+    rq = atl_req(r);
+    rq->handler = 1;
+    if (!atl_is_ours(r)) {
+        return;
+    }
+    if (rq->authn) {
+        id = rq->id;
+    }
+    else if (!r->main && rq->sub_id && rq->sub_dir == r->per_dir_config) {
+        /* mod_dir made the protected subrequest this request. */
+        id = rq->sub_id;
+        r->user = (char *)rq->sub_user;
+        r->ap_auth_type = (char *)ATL_AUTH_TYPE;
+        r->headers_in = rq->sub_headers;
+    }
+    else if (r->user && *r->user && (r->prev || r->main)) {
+        /* httpd copied the user of the request this one comes from. */
+        id = atl_get_identity(r->prev ? r->prev : r->main);
+    }
+    rq->id = id;
+    atl_export(r, id, atl_dir(r));
+    if (id && !r->main) {
+        ap_add_output_filter("ATL_PRIVATE", NULL, r, r->connection);
+    }
 }
 
 /* Callback requests that check_authn never saw: the location lacks what
@@ -281,7 +411,8 @@ static void atl_register_hooks(apr_pool_t *p)
     atl_layout_register(p);
     ap_hook_check_config(atl_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(atl_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_header_parser(atl_header_parser, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_post_read_request(atl_post_read_request, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_header_parser(atl_header_parser, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_check_authn(atl_check_authn, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);
     ap_hook_note_auth_failure(atl_note_auth_failure, NULL, NULL, APR_HOOK_MIDDLE);
@@ -289,6 +420,9 @@ static void atl_register_hooks(apr_pool_t *p)
     ap_hook_handler(atl_info_handler, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_insert_error_filter(atl_insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(atl_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_filter(atl_insert_identity, NULL, NULL, APR_HOOK_REALLY_LAST);
+    ap_register_output_filter("ATL_PRIVATE", atl_private_filter, NULL,
+                              AP_FTYPE_CONTENT_SET);
 }
 
 AP_DECLARE_MODULE(auth_atlassian) = {

@@ -277,7 +277,7 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
         const char *msg = errbuf[0] ? errbuf : curl_easy_strerror(cc);
 
         if (sink.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-            *errmsg = apr_psprintf(p, "answer larger than %" APR_SIZE_T_FMT " bytes",
+            *errmsg = apr_psprintf(p, "answer too large (over %" APR_SIZE_T_FMT " bytes)",
                                    opts->max_body);
             rv = ATL_E_TOOBIG;
         }
@@ -297,14 +297,20 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
     r = apr_pcalloc(p, sizeof(*r));
     {
         long status = 0;
-        char *ctype = NULL;
+        char *ctype = NULL, *location = NULL;
         curl_off_t wait = 0;
 
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-        /* The string belongs to the handle, which goes away below. */
+        /* The strings belong to the handle, which goes away below. */
         if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK
             && ctype != NULL) {
             r->content_type = apr_pstrdup(p, ctype);
+        }
+        /* libcurl works out the redirect target without following it. */
+        if (status >= 300 && status <= 399
+            && curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location) == CURLE_OK
+            && location != NULL) {
+            r->redirect_url = atl_http_clean(p, location);
         }
         r->status = status;
         /* libcurl reads both forms of the header (delta seconds and an

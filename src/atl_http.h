@@ -20,6 +20,7 @@ typedef struct {
                                  form; a date is turned into seconds from
                                  now), at most ATL_HTTP_MAX_RETRY_AFTER;
                                  0 when absent, invalid or in the past */
+    const char *redirect_url; /* where a 3xx pointed (not followed); or NULL */
 } atl_http_response_t;
 
 /* A Retry-After longer than a day is read as a day. */

@@ -44,6 +44,55 @@
  * to the current time without overflow. Atlassian's are about an hour. */
 #define ATL_JSON_MAX_EXPIRES_IN (365 * 24 * 3600)
 
+/* The offset of the first byte of s that does not begin a well-formed UTF-8
+ * sequence (RFC 3629), or len when all of s is well-formed. json-c's own
+ * check (JSON_TOKENER_VALIDATE_UTF8) only counts continuation bytes: it lets
+ * overlong forms (C0 AF for "/"), UTF-16 surrogates (ED A0 80) and code
+ * points above U+10FFFF through, and the values would then reach the
+ * session, the environment and the headers. The ranges are those of
+ * RFC 3629, section 4. */
+static apr_size_t atl_json_utf8_end(const char *str, apr_size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    apr_size_t i = 0, k, n;
+    unsigned char lo, hi;
+
+    while (i < len) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        lo = 0x80;
+        hi = 0xBF;
+        if (s[i] >= 0xC2 && s[i] <= 0xDF) {
+            n = 1;
+        }
+        else if (s[i] >= 0xE0 && s[i] <= 0xEF) {
+            n = 2;
+            lo = s[i] == 0xE0 ? 0xA0 : lo; /* no overlong form */
+            hi = s[i] == 0xED ? 0x9F : hi; /* no surrogate */
+        }
+        else if (s[i] >= 0xF0 && s[i] <= 0xF4) {
+            n = 3;
+            lo = s[i] == 0xF0 ? 0x90 : lo; /* no overlong form */
+            hi = s[i] == 0xF4 ? 0x8F : hi; /* nothing above U+10FFFF */
+        }
+        else {
+            return i;
+        }
+        if (len - i <= n || s[i + 1] < lo || s[i + 1] > hi) {
+            return i;
+        }
+        for (k = 2; k <= n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) {
+                return i;
+            }
+        }
+        i += n + 1;
+    }
+    return len;
+}
+
 /* Parse a complete JSON text of len bytes into *out (owned by the caller,
  * released with json_object_put). Refuses empty input, a NUL byte before
  * len, invalid UTF-8, nesting deeper than ATL_JSON_MAX_DEPTH, and anything
@@ -65,6 +114,12 @@ static apr_status_t atl_json_load(json_object **out, const char **errmsg, apr_po
     }
     if (memchr(body, '\0', len) != NULL) {
         *errmsg = "answer has a NUL byte";
+        rv = ATL_E_MALFORMED;
+        goto done;
+    }
+    if ((end = atl_json_utf8_end(body, len)) != len) {
+        *errmsg =
+            apr_psprintf(p, "answer is not valid UTF-8 (byte %" APR_SIZE_T_FMT ")", end);
         rv = ATL_E_MALFORMED;
         goto done;
     }

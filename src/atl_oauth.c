@@ -28,6 +28,21 @@ static const char *atl_oauth_log_url(apr_pool_t *p, const char *url)
     return apr_uri_unparse(p, &uri, APR_URI_UNP_OMITUSERINFO);
 }
 
+/* Only the scheme, host and port of a redirect target: its path and query
+ * are the other server's and could carry anything. */
+static const char *atl_oauth_log_site(apr_pool_t *p, const char *url)
+{
+    apr_uri_t uri;
+
+    if (url == NULL) {
+        return "nowhere";
+    }
+    if (apr_uri_parse(p, url, &uri) != APR_SUCCESS || uri.hostname == NULL) {
+        return "an unparsable URL";
+    }
+    return apr_uri_unparse(p, &uri, APR_URI_UNP_OMITUSERINFO | APR_URI_UNP_OMITPATHINFO);
+}
+
 /* Atlassian's error_description is its own text and could, in principle,
  * quote what it was sent. Every occurrence of a value that must never be
  * logged is replaced, so the reason stays safe whatever the answer says.
@@ -81,6 +96,18 @@ static const char *atl_oauth_status_reason(int *grant_refused, apr_pool_t *p,
 
     reason = apr_psprintf(p, "%s %s answered %ld", what, atl_oauth_log_url(p, url),
                           resp->status);
+    if (resp->status == 429) {
+        reason = resp->retry_after > 0
+                     ? apr_psprintf(
+                         p, "%s (rate limited; Retry-After: %" APR_INT64_T_FMT " s)",
+                         reason, resp->retry_after)
+                     : apr_pstrcat(p, reason, " (rate limited; no Retry-After)", NULL);
+    }
+    else if (resp->status >= 300 && resp->status <= 399) {
+        reason = apr_pstrcat(p, reason, " (a redirect to ",
+                             atl_oauth_log_site(p, resp->redirect_url),
+                             ", not followed: check the URL)", NULL);
+    }
     atl_json_parse_error(&error, &description, p, resp->body, resp->body_len);
     *grant_refused = error && !strcmp(error, "invalid_grant") && resp->status >= 400
                      && resp->status < 500;

@@ -1,6 +1,8 @@
 /* What the application receives: REMOTE_USER aside, the ATLASSIAN_*
- * variables and X-Atlassian-* headers, and the removal of a client's own
- * X-Atlassian-* headers, in every spelling. */
+ * variables and X-Atlassian-* headers. Under those names a request carries
+ * the module's values and nothing else: a client's X-Atlassian-* headers
+ * (in every spelling) and ATLASSIAN_* variables planted by other modules
+ * (SetEnv, SSI #set, RewriteRule [E=]) are removed. */
 
 #include "httpd.h"
 #include "http_config.h"
@@ -15,6 +17,10 @@
 #include "mod_atl_session.h"
 
 APLOG_USE_MODULE(auth_atlassian);
+
+static const char *const atl_words_header[] = {"x", "atlassian", NULL};
+static const char *const atl_words_var[] = {"atlassian", NULL};
+static const char *const atl_words_http_var[] = {"http", "x", "atlassian", NULL};
 
 /* Whether key begins with words, each followed by '-' or '_', case
  * ignored: {"x", "atlassian"} matches "X-Atlassian-Email" and
@@ -32,62 +38,107 @@ static int atl_key_prefixed(const char *key, const char *const *words)
     return 1;
 }
 
-static void atl_unset_prefixed(request_rec *r, apr_table_t *t, const char *const *words)
+/* The field whose value the module put into an entry: the key is the very
+ * name string the module uses and the value the very string of the login
+ * (apr_table_setn keeps both pointers; a value that any other module set,
+ * even under the same name, is another string). -1: not the module's. */
+static int atl_own_entry(const apr_table_entry_t *e, const atl_identity_t *id, int pass,
+                         int header)
+{
+    int f;
+
+    if (!id || !pass) {
+        return -1;
+    }
+    for (f = 0; f < ATL_F_COUNT; f++) {
+        const char *name =
+            header ? atl_identity_header_name(f) : atl_identity_var_name(f);
+
+        if (e->key == name) {
+            return e->val == id->f[f] ? f : -1;
+        }
+    }
+    return -1;
+}
+
+/* Remove from t what starts with words and is not the module's, and note
+ * in *have which of the login's fields are there already. */
+static void atl_clean_table(request_rec *r, apr_table_t *t, const char *const *words,
+                            const atl_identity_t *id, int pass, int header,
+                            apr_uint32_t *have)
 {
     const apr_array_header_t *arr = apr_table_elts(t);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    apr_array_header_t *doomed = NULL;
-    int i;
+    const char *doomed[16];
+    int i, n = 0, f;
 
     for (i = 0; i < arr->nelts; i++) {
-        if (e[i].key && atl_key_prefixed(e[i].key, words)) {
-            if (!doomed) {
-                doomed = apr_array_make(r->pool, 4, sizeof(const char *));
+        if (!e[i].key || !atl_key_prefixed(e[i].key, words)) {
+            continue;
+        }
+        if ((f = atl_own_entry(&e[i], id, pass, header)) >= 0) {
+            *have |= (apr_uint32_t)1 << f;
+            continue;
+        }
+        if (n == (int)(sizeof(doomed) / sizeof(doomed[0]))) {
+            /* More than fits: remove these and look again. */
+            for (i = 0; i < n; i++) {
+                apr_table_unset(t, doomed[i]);
             }
-            APR_ARRAY_PUSH(doomed, const char *) = e[i].key;
+            atl_clean_table(r, t, words, id, pass, header, have);
+            return;
+        }
+        doomed[n++] = e[i].key;
+    }
+    for (i = 0; i < n; i++) {
+        apr_table_unset(t, doomed[i]);
+    }
+    /* A name can stand twice (SetEnv adds a second ATLASSIAN_ACCOUNT_ID
+     * beside the module's): removing the intruder removed both. */
+    for (f = 0; n && id && f < ATL_F_COUNT; f++) {
+        const char *name =
+            header ? atl_identity_header_name(f) : atl_identity_var_name(f);
+
+        if ((*have & ((apr_uint32_t)1 << f)) && apr_table_get(t, name) != id->f[f]) {
+            *have &= ~((apr_uint32_t)1 << f);
         }
     }
-    for (i = 0; doomed && i < doomed->nelts; i++) {
-        apr_table_unset(t, APR_ARRAY_IDX(doomed, i, const char *));
-    }
 }
 
-/* Remove every incoming X-Atlassian-* header, whatever its case and
- * whether it is spelt with '-' or '_', so a client can never pose as
- * someone. A subrequest (an SSI include, say) also inherits the
- * environment of its parent, where httpd may already have turned the
- * client's headers into HTTP_X_ATLASSIAN_* variables. */
 void atl_scrub_headers(request_rec *r)
 {
-    static const char *const header[] = {"x", "atlassian", NULL};
-    static const char *const env[] = {"http", "x", "atlassian", NULL};
+    apr_uint32_t have = 0;
 
-    atl_unset_prefixed(r, r->headers_in, header);
-    atl_unset_prefixed(r, r->subprocess_env, env);
+    atl_clean_table(r, r->headers_in, atl_words_header, NULL, 0, 1, &have);
 }
 
-void atl_pass_identity(request_rec *r, const atl_identity_t *id, const atl_dir_conf *d)
+void atl_export(request_rec *r, const atl_identity_t *id, const atl_dir_conf *d)
 {
     int pass = d->pass_as == -1 ? ATL_PASS_BOTH : d->pass_as;
+    apr_uint32_t env = 0, hdr = 0;
     int f;
 
+    atl_clean_table(r, r->subprocess_env, atl_words_var, id, pass & ATL_PASS_ENV, 0,
+                    &env);
+    /* CGI turns the headers into HTTP_X_ATLASSIAN_* itself, later; any such
+     * variable already there came from elsewhere (a parent's headers). */
+    atl_clean_table(r, r->subprocess_env, atl_words_http_var, NULL, 0, 0, &env);
+    atl_clean_table(r, r->headers_in, atl_words_header, id, pass & ATL_PASS_HEADERS, 1,
+                    &hdr);
+    if (!id) {
+        return;
+    }
     for (f = 0; f < ATL_F_COUNT; f++) {
         const char *v = id->f[f];
 
         if (!v || (f == ATL_F_ACCESS_TOKEN && d->pass_token != 1)) {
             continue;
         }
-        if (pass & ATL_PASS_ENV) {
+        if ((pass & ATL_PASS_ENV) && !(env & ((apr_uint32_t)1 << f))) {
             apr_table_setn(r->subprocess_env, atl_identity_var_name(f), v);
         }
-        if (pass & ATL_PASS_HEADERS) {
+        if ((pass & ATL_PASS_HEADERS) && !(hdr & ((apr_uint32_t)1 << f))) {
             apr_table_setn(r->headers_in, atl_identity_header_name(f), v);
         }
-    }
-    /* The headers of a main request (and of its internal redirects, which
-     * copy them) are now the module's own. A subrequest's are not marked:
-     * its parent may be a page the module does not protect. */
-    if (!r->main) {
-        apr_table_setn(atl_initial(r)->notes, ATL_NOTE_SET, "1");
     }
 }

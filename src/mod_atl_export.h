@@ -1,5 +1,5 @@
 /* What the application receives: the identity as variables and headers,
- * and the removal of every client-sent copy of them. */
+ * and the removal of every other value under those names. */
 #ifndef MOD_ATL_EXPORT_H
 #define MOD_ATL_EXPORT_H
 
@@ -7,10 +7,14 @@
 #include "atl_identity.h"
 #include "mod_atl_config.h"
 
-/* A note on the first request of a chain: its headers are the module's. */
-#define ATL_NOTE_SET "atlassian-identity"
-
+/* Remove every X-Atlassian-* request header (any case, '-' or '_'): what
+ * a client sent, as the request is read. */
 void atl_scrub_headers(request_rec *r);
-void atl_pass_identity(request_rec *r, const atl_identity_t *id, const atl_dir_conf *d);
+
+/* Make the request's ATLASSIAN_* variables and X-Atlassian-* headers the
+ * login's (id; NULL: none at all), as d says (AtlassianPassIdentityAs,
+ * AtlassianPassAccessToken). Values the module set for this login stay,
+ * anything else under those names goes, missing ones are set. */
+void atl_export(request_rec *r, const atl_identity_t *id, const atl_dir_conf *d);
 
 #endif

@@ -10,6 +10,7 @@
 #include "http_request.h"
 #include "mod_session.h"
 
+#include <apr_hash.h>
 #include <apr_strings.h>
 
 #include "atl_seal.h"
@@ -79,7 +80,7 @@ atl_identity_t *atl_get_identity(request_rec *r)
     for (; r; r = r->main ? r->main : r->prev) {
         atl_req_t *rq = ap_get_module_config(r->request_config, &auth_atlassian_module);
 
-        if (rq) {
+        if (rq && rq->id) {
             return rq->id;
         }
     }
@@ -88,12 +89,96 @@ atl_identity_t *atl_get_identity(request_rec *r)
 
 session_rec *atl_load_session(request_rec *r)
 {
+    atl_req_t *chain = atl_req(atl_initial(r));
     session_rec *z = NULL;
 
+    if (chain->z) {
+        return chain->z;
+    }
     if (atl_session_load(r, &z) != APR_SUCCESS) {
         return NULL;
     }
+    chain->z = z;
     return z;
+}
+
+/* Whether a cookie value carries the module's values, the way
+ * mod_session_cookie writes them: "atlassian-login=...&...". */
+static int atl_cookie_is_ours(const char *v, apr_size_t len)
+{
+    static const char *const keys[] = {ATL_SESSION_LOGIN "=", ATL_SESSION_PENDING "="};
+    apr_size_t i, k;
+
+    for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+        apr_size_t n = strlen(keys[k]);
+
+        for (i = 0; i + n <= len; i++) {
+            if ((i == 0 || v[i - 1] == '&') && !memcmp(v + i, keys[k], n)) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+typedef struct {
+    apr_pool_t *p;
+    apr_hash_t *count; /* name -> (apr_uintptr_t) times seen */
+    apr_hash_t *ours;  /* names of which a value carries the module's */
+} atl_cookie_scan_t;
+
+static int atl_cookie_scan(void *ctx, const char *key, const char *header)
+{
+    atl_cookie_scan_t *scan = ctx;
+    const char *s = header;
+
+    while (*s) {
+        const char *name, *end, *eq, *val;
+        apr_size_t nlen;
+
+        while (*s == ' ' || *s == ';' || *s == '\t' || *s == ',') {
+            s++;
+        }
+        name = s;
+        end = s + strcspn(s, ";,");
+        eq = memchr(name, '=', end - name);
+        s = end;
+        if (!eq || eq == name) {
+            continue;
+        }
+        nlen = eq - name;
+        while (nlen && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t')) {
+            nlen--;
+        }
+        val = eq + 1;
+        apr_hash_set(scan->count, apr_pstrmemdup(scan->p, name, nlen), nlen,
+                     (void *)((apr_uintptr_t)apr_hash_get(scan->count, name, nlen) + 1));
+        if (atl_cookie_is_ours(val, end - val)) {
+            apr_hash_set(scan->ours, apr_pstrmemdup(scan->p, name, nlen), nlen, "1");
+        }
+    }
+    return 1;
+}
+
+const char *atl_session_cookie_tossed(request_rec *r)
+{
+    atl_cookie_scan_t scan;
+    apr_hash_index_t *hi;
+
+    scan.p = r->pool;
+    scan.count = apr_hash_make(r->pool);
+    scan.ours = apr_hash_make(r->pool);
+    apr_table_do(atl_cookie_scan, &scan, r->headers_in, "Cookie", NULL);
+    for (hi = apr_hash_first(r->pool, scan.ours); hi; hi = apr_hash_next(hi)) {
+        const void *name;
+        apr_ssize_t nlen;
+
+        apr_hash_this(hi, &name, &nlen, NULL);
+        if ((apr_uintptr_t)apr_hash_get(scan.count, name, nlen) > 1) {
+            return name;
+        }
+    }
+    return NULL;
 }
 
 static const char *atl_session_value(request_rec *r, session_rec *z, const char *key)
@@ -114,6 +199,10 @@ static apr_status_t atl_store(request_rec *r, session_rec *z, const char *key,
 
 apr_status_t atl_store_login(request_rec *r, session_rec *z, const char *sealed)
 {
+    atl_req_t *chain = atl_req(atl_initial(r));
+
+    chain->login = NULL;
+    chain->login_read = 0;
     return atl_store(r, z, ATL_SESSION_LOGIN, sealed);
 }
 
@@ -139,35 +228,52 @@ int atl_commit(request_rec *r, int status)
 
 /* The login stored in the session, or NULL (not logged in, expired, or a
  * value this module did not write). */
-atl_identity_t *atl_load_identity(request_rec *r, session_rec *z, const atl_srv_conf *c,
-                                  const atl_dir_conf *d)
+/* The login the session holds, unsealed and decoded once per chain of
+ * requests (NULL: none, or not readable). */
+static atl_identity_t *atl_read_login(request_rec *r, session_rec *z,
+                                      const atl_srv_conf *c)
 {
-    const char *sealed = atl_session_value(r, z, ATL_SESSION_LOGIN);
-    const char *plain;
+    atl_req_t *chain = atl_req(atl_initial(r));
+    const char *sealed, *plain;
     apr_size_t len;
-    atl_identity_t *id;
-    apr_int64_t lifetime = d->lifetime > 0 ? d->lifetime : ATL_DEFAULT_LIFETIME;
-    apr_int64_t now = atl_now();
+    atl_identity_t *id = NULL;
 
-    if (!sealed) {
-        return NULL;
+    if (chain->login_read && chain->z == z) {
+        return chain->login;
     }
-    if (atl_unseal(&plain, &len, r->pool, c->keys, c->purpose_login, sealed)
-        != APR_SUCCESS) {
+    sealed = atl_session_value(r, z, ATL_SESSION_LOGIN);
+    if (!sealed) {
+        /* nothing to read */
+    }
+    else if (atl_unseal(&plain, &len, r->pool, c->keys, c->purpose_login, sealed)
+             != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "ATL00010: the session's login value does not unseal "
-                      "(edited, or sealed with another AtlassianSessionSecret): "
-                      "treated as not logged in");
-        return NULL;
+                      "(edited, sealed with another AtlassianSessionSecret or for "
+                      "another AtlassianClientID): treated as not logged in");
     }
-    if (atl_identity_decode(&id, r->pool, plain, len) != APR_SUCCESS
-        || !id->f[ATL_F_ACCOUNT_ID]) {
+    else if (atl_identity_decode(&id, r->pool, plain, len) != APR_SUCCESS
+             || !id->f[ATL_F_ACCOUNT_ID]) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "ATL00011: the session's login value is not readable: "
                       "treated as not logged in");
-        return NULL;
+        id = NULL;
     }
-    if (id->login_time > now + 60 || now - id->login_time >= lifetime) {
+    if (chain->z == z) {
+        chain->login = id;
+        chain->login_read = 1;
+    }
+    return id;
+}
+
+atl_identity_t *atl_load_identity(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                                  const atl_dir_conf *d)
+{
+    atl_identity_t *id = atl_read_login(r, z, c);
+    apr_int64_t lifetime = d->lifetime > 0 ? d->lifetime : ATL_DEFAULT_LIFETIME;
+    apr_int64_t now = atl_now();
+
+    if (id && (id->login_time > now + 60 || now - id->login_time >= lifetime)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "ATL00012: the login is older than AtlassianSessionLifetime "
                       "(%" APR_INT64_T_FMT " s): a new login is needed",

@@ -17,11 +17,26 @@
 #define ATL_BUDGET_TOTAL   3400
 #define ATL_BUDGET_PENDING 1800
 
-/* What a request learnt about its login, shared with the authz providers
- * and subrequests through the request config. */
+/* What a request learnt about its login, shared with the authz providers,
+ * subrequests and internal redirects through the request config. */
 typedef struct {
-    atl_identity_t *id;   /* NULL: anonymous */
+    atl_identity_t *id;   /* this request's login; NULL: anonymous */
+    int authn;            /* check_authn decided this request */
     session_rec *changed; /* the session, once the module set a value */
+    int handler;          /* the request reached its handler */
+    /* Kept on the first request of a chain (see atl_initial): the session
+     * is loaded once per chain, because with SessionCookieRemove On the
+     * cookie is gone once it was read, and the login in it read once. */
+    session_rec *z;
+    atl_identity_t *login;
+    int login_read;
+    /* Kept on a main request: the login of its latest subrequest into a
+     * protected location, which mod_dir (DirectoryIndex, FallbackResource)
+     * may turn into the request itself (ap_internal_fast_redirect). */
+    ap_conf_vector_t *sub_dir;
+    atl_identity_t *sub_id;
+    const char *sub_user;
+    apr_table_t *sub_headers;
 } atl_req_t;
 
 /* post_config: fetch mod_session's optional functions; 0 when missing. */
@@ -34,7 +49,14 @@ atl_req_t *atl_req(request_rec *r);
 void atl_set_req(request_rec *r, atl_identity_t *id);
 atl_identity_t *atl_get_identity(request_rec *r);
 
+/* The session of this chain of requests, loaded once (NULL: no session
+ * here: "Session On" or a store is missing). */
 session_rec *atl_load_session(request_rec *r);
+
+/* The name of a cookie that carries the module's values and that the
+ * browser sent twice (a second one planted from a sibling domain or over
+ * plain http: mod_session then ignores both), or NULL. */
+const char *atl_session_cookie_tossed(request_rec *r);
 apr_status_t atl_store_login(request_rec *r, session_rec *z, const char *sealed);
 int atl_commit(request_rec *r, int status);
 atl_identity_t *atl_load_identity(request_rec *r, session_rec *z, const atl_srv_conf *c,

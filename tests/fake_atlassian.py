@@ -11,21 +11,43 @@ Atlassian documents it, on 127.0.0.1:
   GET  /me                                the profile (Bearer token)
   GET  /oauth/token/accessible-resources  the sites (Bearer token)
 
-and a control API on the same server, so that a test in another process
-can drive it:
+Grants, expiry and rotating refresh tokens: see fake_tokens.py. Failures at
+the wire level (stalls, resets, slow answers, redirects, 429, oversized or
+invalid UTF-8 answers): see fake_faults.py. A control API on the same
+server lets a test in another process drive it:
 
   POST /_control           JSON object, any of:
-      {"reset": true}                  forget codes, tokens, failures, requests
+      {"reset": true}                  forget codes, tokens, faults, logs
       {"profile": "<raw text>"|{...}}  what /me answers for the next logins
       {"sites": "<raw text>"|[...]}    what accessible-resources answers
       {"auto_approve": true|false}
-      {"expires_in": 3600}             expires_in of the next tokens
+      {"expires_in": 3600}             expires_in of the next access tokens
+      {"expire_access_tokens": true}   every access token issued so far
+                                       expires now (bearer calls get 401)
       {"fail": {"/oauth/token": {"status": 500, "body": "...",
                                  "delay": 6, "content_type": "...",
                                  "times": 1}}}
                                        (a path mapped to null clears it)
+      {"fault": {"token"|"me"|"resources"|"<path>": {"mode": ..., ...}}}
+                                       a fault of fake_faults.py (null
+                                       clears it)
+      {"fail_one_in": N}               one call in N to the token, profile
+                                       and resources endpoints answers 503
+                                       (0: off)
+      {"refresh_reuse_window": s}      a rotated refresh token still works
+                                       for s seconds (default 0)
+      {"refresh_omit_token": true}     refresh answers carry no refresh_token
+      {"refresh_invalid_grant": [...]} refresh tokens (whole or short hash;
+                                       "*" for all) answered invalid_grant
+      {"refresh_fail": {fault}|null}   a fault for refresh grants only
   GET  /_control/requests  the recorded requests (method, path, query,
                            headers, body) as JSON
+  GET  /_control/token_log every token call: grant_type, refresh_token
+                           (short hash), status, result, reuse, time
+  GET  /_control/listeners the ports: main, and with make_certs' extra
+                           certificates "untrusted" (a certificate of an
+                           unknown CA) and "wrong_host" (the test CA's, for
+                           another host name)
 
 Usable as a library (start(...) returns a running FakeAtlassian) or as a
 script, next to an apache2 of your own:
@@ -49,14 +71,16 @@ import json
 import os
 import secrets
 import ssl
-import subprocess
 import sys
 import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import fake_faults
 import fake_products
+from fake_certs import make_certs  # noqa: F401 (tests and the demo use it from here)
+from fake_tokens import TokenStore, short_hash
 
 # Atlassian's documented /me example.
 DEFAULT_PROFILE = {
@@ -110,45 +134,6 @@ def _raw(value):
     return json.dumps(value).encode()
 
 
-def make_certs(directory):
-    """Create with the openssl CLI, in directory: a test CA (ca.pem), a
-    server certificate for IP:127.0.0.1 and DNS:localhost signed by it
-    (server.pem, server.key), and an unrelated CA (wrong-ca.pem).
-    Returns a dict of the paths."""
-    os.makedirs(directory, exist_ok=True)
-    p = {name: os.path.join(directory, name) for name in (
-        "ca.pem", "ca.key", "server.pem", "server.key", "server.csr",
-        "wrong-ca.pem", "wrong-ca.key", "req.cnf", "ext.cnf")}
-    with open(p["req.cnf"], "w") as f:
-        f.write("[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = x\n")
-    with open(p["ext.cnf"], "w") as f:
-        f.write("basicConstraints = critical,CA:FALSE\n"
-                "keyUsage = critical,digitalSignature,keyEncipherment\n"
-                "extendedKeyUsage = serverAuth\n"
-                "subjectAltName = IP:127.0.0.1,DNS:localhost\n")
-
-    def run(*args):
-        subprocess.run(["openssl", *args], check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, timeout=60)
-
-    for ca, name in (("ca", "Fake Atlassian Test CA"), ("wrong-ca", "Unrelated Test CA")):
-        run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-            "-nodes", "-keyout", p[ca + ".key"], "-out", p[ca + ".pem"], "-days", "30",
-            "-config", p["req.cnf"], "-subj", "/CN=" + name,
-            "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-    run("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-        "-nodes", "-keyout", p["server.key"], "-out", p["server.csr"],
-        "-config", p["req.cnf"], "-subj", "/CN=127.0.0.1")
-    run("x509", "-req", "-in", p["server.csr"], "-CA", p["ca.pem"], "-CAkey", p["ca.key"],
-        "-set_serial", str(secrets.randbits(63)), "-days", "30",
-        "-extfile", p["ext.cnf"], "-out", p["server.pem"])
-    for name in ("ca.pem", "wrong-ca.pem", "server.pem"):
-        os.chmod(p[name], 0o644)
-    return {"ca": p["ca.pem"], "wrong_ca": p["wrong-ca.pem"],
-            "cert": p["server.pem"], "key": p["server.key"], "dir": directory}
-
-
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -181,7 +166,7 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         # Clients that hang up (timeouts in the module) are expected.
         exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, ssl.SSLError, TimeoutError, OSError)):
+        if isinstance(exc, (ConnectionError, ssl.SSLError, TimeoutError, OSError, ValueError)):
             return
         super().handle_error(request, client_address)
 
@@ -214,6 +199,18 @@ class _Handler(BaseHTTPRequestHandler):
             body = body.encode()
         elif not isinstance(body, (bytes, bytearray)):
             body = json.dumps(body).encode()
+        fault = getattr(self, "_fault", None)
+        if fault is not None:
+            # The endpoint's own answer, sent the way the fault says.
+            self._fault = None
+            body = fake_faults.transform_body(fault, self._fault_path, body)
+            hdrs = [("Server", self.version_string()), ("Date", self.date_time_string())]
+            if content_type:
+                hdrs.append(("Content-Type", content_type))
+            hdrs += [("Cache-Control", "no-store")] + list(headers)
+            head, body = fake_faults.raw_answer(status, hdrs, body,
+                                                chunked=bool(fault.get("chunked")))
+            return fake_faults.deliver(self, fault, head, body, self.server.fake._abort)
         self.send_response(status)
         if content_type:
             self.send_header("Content-Type", content_type)
@@ -231,13 +228,51 @@ class _Handler(BaseHTTPRequestHandler):
     def _redirect(self, location):
         self._send(302, b"", content_type=None, headers=[("Location", location)])
 
+    def _grant_of(self, body):
+        """grant_type and refresh_token of a token request, for faults and
+        the token log (None when the body says nothing)."""
+        try:
+            req = json.loads(body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return None, None
+        if not isinstance(req, dict):
+            return None, None
+        return req.get("grant_type"), req.get("refresh_token")
+
+    def _faulted(self, path, body):
+        """Apply a fault set for path, if any: True when it answered."""
+        fake = self.server.fake
+        grant, rt = (None, None)
+        if path == fake_faults.ENDPOINTS["token"]:
+            grant, rt = self._grant_of(body)
+        fault = fake._take_fault(path, grant)
+        if fault is None:
+            return False
+        mode = fault["mode"]
+        if path == fake_faults.ENDPOINTS["token"] and mode in fake_faults.REPLACING:
+            fake._note_token(grant, rt, fault)
+        if mode == "reset":
+            fake_faults.reset(self)
+            return True
+        if mode in fake_faults.REPLACING:
+            status, answer, headers = fake_faults.replacement(fault, path, fake.base)
+            self._send(status, answer, headers=headers)
+            return True
+        self._fault = fault
+        self._fault_path = path
+        return False
+
     def _dispatch(self):
         fake = self.server.fake
         url = urllib.parse.urlsplit(self.path)
         body = self._read_body() if self.command == "POST" else b""
         path = url.path
+        self._fault = None
         if not path.startswith("/_control"):
             fake._record(self.command, path, url.query, self.headers, body)
+            if path.startswith("/_trap/"):
+                # Where the redirect fault points: nothing should come here.
+                return self._send(200, b"{}")
             failure = fake._take_failure(path)
             if failure is not None:
                 delay = float(failure.get("delay", 0) or 0)
@@ -247,6 +282,8 @@ class _Handler(BaseHTTPRequestHandler):
                     return self._send(int(failure.get("status", 200)),
                                       _raw(failure.get("body", b"")),
                                       failure.get("content_type", "application/json"))
+            if self._faulted(path, body):
+                return None
         if path.startswith("/ex/") or path == "/_control/products":
             return fake_products.dispatch(self, url)
         routes = {
@@ -257,6 +294,8 @@ class _Handler(BaseHTTPRequestHandler):
             ("GET", "/oauth/token/accessible-resources"): self._resources,
             ("POST", "/_control"): self._control,
             ("GET", "/_control/requests"): self._control_requests,
+            ("GET", "/_control/token_log"): self._control_token_log,
+            ("GET", "/_control/listeners"): self._control_listeners,
             ("GET", "/"): self._home,
         }
         handler = routes.get((self.command, path))
@@ -362,9 +401,12 @@ button{font-size:1.1em;padding:.4em 1.2em;margin-right:1em}</style></head>
             return self._send(400, {"error": "invalid_request",
                                     "error_description": "body is not a JSON object"})
         if req.get("client_id") != fake.client_id or req.get("client_secret") != fake.client_secret:
+            fake._note_token(req.get("grant_type"), req.get("refresh_token"),
+                             {"mode": "client_auth", "status": 401})
             return self._send(401, {"error": "access_denied",
                                     "error_description": "Unauthorized"})
-        status, answer = fake._grant(req)
+        fault = getattr(self, "_fault", None)
+        status, answer = fake._grant(req, fault["mode"] if fault else None)
         self._send(status, answer)
 
     def _bearer(self):
@@ -398,6 +440,12 @@ button{font-size:1.1em;padding:.4em 1.2em;margin-right:1em}</style></head>
     def _control_requests(self, url, body):
         self._send(200, self.server.fake.requests())
 
+    def _control_token_log(self, url, body):
+        self._send(200, self.server.fake.token_log())
+
+    def _control_listeners(self, url, body):
+        self._send(200, self.server.fake.listeners())
+
 
 class FakeAtlassian:
     """The server's state; thread-safe. Tests running in the same process
@@ -413,25 +461,47 @@ class FakeAtlassian:
         self.allowed_redirect_uris = None
         self._server = None
         self._thread = None
+        self._extra = {}            # name -> (server, thread)
+        self._abort = threading.Event()
+        self.tokens = TokenStore()
         self.reset()
 
     # -- control ----------------------------------------------------------
 
     def reset(self):
         with self._lock:
+            # Wake up the stalled and slow answers of the previous test.
+            self._abort.set()
+            self._abort = threading.Event()
             self.auto_approve = self._initial_auto_approve
-            self.expires_in = 3600
             self._profile = _raw(DEFAULT_PROFILE)
             self._sites = _raw(DEFAULT_SITES)
             self._failures = {}
+            self._faults = {}
+            self._refresh_fault = None
+            self.fail_one_in = 0
+            self._calls = 0
             self._requests = []
-            self._codes = {}
-            self._tokens = {}
-            self._refresh = {}
+            self.tokens.reset()
             self._consents = {}
-            self.codes_issued = []
-            self.tokens_issued = []
         fake_products.reset(self)
+
+    # Kept as attributes for the tests that read them.
+    @property
+    def expires_in(self):
+        return self.tokens.expires_in
+
+    @expires_in.setter
+    def expires_in(self, value):
+        self.tokens.expires_in = int(value)
+
+    @property
+    def codes_issued(self):
+        return self.tokens.codes_issued
+
+    @property
+    def tokens_issued(self):
+        return self.tokens.tokens_issued
 
     def set_profile(self, value):
         """The /me answer for the next logins: raw text/bytes or a JSON value."""
@@ -460,8 +530,26 @@ class FakeAtlassian:
         with self._lock:
             if path is None:
                 self._failures.clear()
+                self._faults.clear()
+                self._refresh_fault = None
             else:
                 self._failures.pop(path, None)
+
+    def fault(self, endpoint, mode=None, **options):
+        """Set a fault of fake_faults.py on endpoint ("token", "me",
+        "resources" or a path); mode None clears it."""
+        path = fake_faults.endpoint_path(endpoint)
+        with self._lock:
+            if mode is None:
+                self._faults.pop(path, None)
+            else:
+                self._faults[path] = fake_faults.check_spec(dict(options, mode=mode))
+
+    def refresh_fault(self, mode=None, **options):
+        """A fault for refresh_token grants only (mode None clears it)."""
+        spec = None if mode is None else fake_faults.check_spec(dict(options, mode=mode))
+        with self._lock:
+            self._refresh_fault = spec
 
     def control(self, cmd):
         if cmd.get("reset"):
@@ -472,8 +560,6 @@ class FakeAtlassian:
             self.set_sites(cmd["sites"])
         if "auto_approve" in cmd:
             self.auto_approve = bool(cmd["auto_approve"])
-        if "expires_in" in cmd:
-            self.expires_in = int(cmd["expires_in"])
         fake_products.control(self, cmd)
         for path, f in (cmd.get("fail") or {}).items():
             if f is None:
@@ -483,6 +569,33 @@ class FakeAtlassian:
                           delay=float(f.get("delay", 0) or 0),
                           content_type=f.get("content_type", "application/json"),
                           times=f.get("times"))
+        for endpoint, f in (cmd.get("fault") or {}).items():
+            if f is None:
+                self.fault(endpoint, None)
+            else:
+                f = fake_faults.check_spec(f)
+                self.fault(endpoint, **f)
+        if "refresh_fail" in cmd:
+            f = cmd["refresh_fail"]
+            self.refresh_fault(**(fake_faults.check_spec(f) if f is not None else {}))
+        with self._lock:
+            if "fail_one_in" in cmd:
+                self.fail_one_in = max(int(cmd["fail_one_in"] or 0), 0)
+            t = self.tokens
+            if "expires_in" in cmd:
+                t.expires_in = int(cmd["expires_in"])
+            if cmd.get("expire_access_tokens"):
+                t.expire_access_tokens()
+            if "refresh_reuse_window" in cmd:
+                t.reuse_window = float(cmd["refresh_reuse_window"])
+            if "refresh_omit_token" in cmd:
+                t.omit_refresh_token = bool(cmd["refresh_omit_token"])
+            if "refresh_invalid_grant" in cmd:
+                v = cmd["refresh_invalid_grant"] or []
+                if isinstance(v, str):
+                    v = [v]
+                t.invalid_grant = {x if x == "*" or len(x) == 12 else short_hash(x)
+                                   for x in v}
 
     def requests(self, path=None):
         with self._lock:
@@ -490,6 +603,27 @@ class FakeAtlassian:
         if path is not None:
             reqs = [r for r in reqs if r["path"] == path]
         return reqs
+
+    def token_log(self):
+        """Every token call: grant_type, refresh_token (short hash), status,
+        result, reuse, time."""
+        with self._lock:
+            return [dict(e) for e in self.tokens.log]
+
+    def refresh_calls(self):
+        with self._lock:
+            return [dict(e) for e in self.tokens.refresh_calls()]
+
+    def reused_refresh_tokens(self):
+        """Short hashes of rotated refresh tokens presented again."""
+        with self._lock:
+            return self.tokens.reused_refresh_tokens()
+
+    short_hash = staticmethod(short_hash)
+
+    def expire_access_tokens(self):
+        with self._lock:
+            self.tokens.expire_access_tokens()
 
     # -- internals used by the handler -------------------------------------
 
@@ -512,6 +646,42 @@ class FakeAtlassian:
                 if f["times"] <= 0:
                     del self._failures[path]
             return dict(f)
+
+    def _take_fault(self, path, grant):
+        """The fault for this call, if any: a refresh fault, a fault set on
+        the path, or the fail_one_in 503."""
+        with self._lock:
+            f = None
+            if grant == "refresh_token" and self._refresh_fault is not None:
+                f = self._refresh_fault
+                if f.get("times") is not None:
+                    f["times"] -= 1
+                    if f["times"] <= 0:
+                        self._refresh_fault = None
+                return dict(f)
+            f = self._faults.get(path)
+            if f is not None and f.get("grant") not in (None, grant):
+                f = None
+            if f is not None:
+                if f.get("times") is not None:
+                    f["times"] -= 1
+                    if f["times"] <= 0:
+                        del self._faults[path]
+                return dict(f)
+            if self.fail_one_in and path in fake_faults.ENDPOINTS.values():
+                self._calls += 1
+                if self._calls % self.fail_one_in == 0:
+                    return {"mode": "status", "status": 503, "fail_one_in": True}
+            return None
+
+    def _note_token(self, grant, refresh_token, fault):
+        with self._lock:
+            status = fault.get("status") if fault["mode"] in ("status", "client_auth") else None
+            mode = "fail_one_in" if fault.get("fail_one_in") else fault["mode"]
+            if mode == "client_auth":
+                self.tokens.note(grant, refresh_token, status, mode)
+            else:
+                self.tokens.note(grant, refresh_token, status, "fault:" + mode, fault=mode)
 
     def _pending_consent(self, params):
         rid = secrets.token_urlsafe(16)
@@ -540,12 +710,10 @@ class FakeAtlassian:
         return uri + sep + urllib.parse.urlencode(params)
 
     def _approve(self, p):
-        code = secrets.token_urlsafe(24)
         with self._lock:
-            self._codes[code] = {"redirect_uri": p["redirect_uri"], "scope": p["scope"],
-                                 "profile": self._profile, "sites": self._sites,
-                                 "used": False}
-            self.codes_issued.append(code)
+            code = self.tokens.new_code({"redirect_uri": p["redirect_uri"],
+                                         "scope": p["scope"], "profile": self._profile,
+                                         "sites": self._sites})
         return self._add_query(p["redirect_uri"], [("code", code), ("state", p["state"])])
 
     def _deny_url(self, p):
@@ -554,80 +722,72 @@ class FakeAtlassian:
             ("error_description", "The user did not grant access"),
             ("state", p["state"])])
 
-    def _issue(self, grant):
-        token = "atl-at-" + secrets.token_urlsafe(32)
-        answer = {"access_token": token, "expires_in": self.expires_in, "scope": grant["scope"],
-                  "token_type": "Bearer"}
-        self._tokens[token] = grant
-        self.tokens_issued.append(token)
-        if "offline_access" in grant["scope"].split(" "):
-            rt = "atl-rt-" + secrets.token_urlsafe(32)
-            self._refresh[rt] = grant
-            answer["refresh_token"] = rt
-            self.tokens_issued.append(rt)
-        return answer
-
-    def _grant(self, req):
-        gt = req.get("grant_type")
+    def _grant(self, req, fault=None):
         with self._lock:
-            if gt == "authorization_code":
-                code = req.get("code")
-                c = self._codes.get(code) if isinstance(code, str) else None
-                if c is None or c["used"]:
-                    if c is not None:
-                        # A replayed code revokes what it produced (RFC 6749 4.1.2).
-                        for t in [t for t, g in self._tokens.items() if g is c]:
-                            del self._tokens[t]
-                    return 403, {"error": "invalid_grant",
-                                 "error_description": "Unknown or invalid authorization code."}
-                if req.get("redirect_uri") != c["redirect_uri"]:
-                    return 403, {"error": "invalid_grant",
-                                 "error_description": "redirect_uri does not match"}
-                c["used"] = True
-                return 200, self._issue(c)
-            if gt == "refresh_token":
-                rt = req.get("refresh_token")
-                g = self._refresh.pop(rt, None) if isinstance(rt, str) else None
-                if g is None:
-                    return 403, {"error": "invalid_grant",
-                                 "error_description": "Unknown or invalid refresh token."}
-                return 200, self._issue(g)
-        return 400, {"error": "unsupported_grant_type",
-                     "error_description": "grant_type must be authorization_code or refresh_token"}
+            return self.tokens.grant(req, fault)
 
     def _token_info(self, token):
+        """The grant (profile, sites, scope) of a valid access token, or
+        None when it is unknown or expired."""
         with self._lock:
-            return self._tokens.get(token)
+            return self.tokens.bearer(token)
 
     # -- life cycle ---------------------------------------------------------
+
+    def _serve(self, host, port, ctx, name):
+        server = _Server((host, port), _Handler, self, ctx)
+        thread = threading.Thread(target=server.serve_forever,
+                                  kwargs={"poll_interval": 0.1},
+                                  name="fake-atlassian-" + name, daemon=True)
+        thread.start()
+        return server, thread
 
     def start(self, port=0, tls=True, certs=None, host="127.0.0.1"):
         ctx = None
         if tls:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(certs["cert"], certs["key"])
-        self._server = _Server((host, port), _Handler, self, ctx)
+        self._server, self._thread = self._serve(host, port, ctx, "main")
         self.port = self._server.server_address[1]
         self.tls = tls
+        self.host = host
         self.base = "%s://%s:%d" % ("https" if tls else "http", host, self.port)
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.1},
-                                        name="fake-atlassian", daemon=True)
-        self._thread.start()
+        # The same endpoints behind the certificates a client must refuse.
+        for name in ("untrusted", "wrong_host"):
+            if tls and certs and certs.get(name):
+                c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                c.load_cert_chain(*certs[name])
+                self._extra[name] = self._serve(host, 0, c, name)
         return self
 
-    def urls(self):
+    def listeners(self):
+        out = {"main": self.port}
+        for name, (server, _) in self._extra.items():
+            out[name] = server.server_address[1]
+        return out
+
+    def urls(self, listener="main"):
+        """The endpoint URLs, on the main listener or on an extra one
+        ("untrusted", "wrong_host")."""
+        base = self.base
+        if listener != "main":
+            base = "https://%s:%d" % (self.host, self.listeners()[listener])
         return {"authorize": self.base + "/authorize",
-                "token": self.base + "/oauth/token",
-                "profile": self.base + "/me",
-                "resources": self.base + "/oauth/token/accessible-resources"}
+                "token": base + "/oauth/token",
+                "profile": base + "/me",
+                "resources": base + "/oauth/token/accessible-resources"}
 
     def stop(self):
+        self._abort.set()
+        servers = list(self._extra.values())
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(10)
-            self._server = None
+            servers.append((self._server, self._thread))
+        for server, thread in servers:
+            server.shutdown()
+            server.server_close()
+            thread.join(10)
+        self._extra = {}
+        self._server = None
 
 
 def start(port=0, tls=True, certs=None, **kwargs):
@@ -656,8 +816,9 @@ def main(argv=None):
     if args.make_certs:
         if args.tls_cert or args.tls_key:
             ap.error("--make-certs and --tls-cert/--tls-key exclude each other")
-        certs = make_certs(os.path.abspath(args.make_certs))
-        ca = certs["ca"]
+        made = make_certs(os.path.abspath(args.make_certs))
+        ca = made["ca"]
+        certs = {"cert": made["cert"], "key": made["key"]}
     elif args.tls_cert and args.tls_key:
         certs = {"cert": args.tls_cert, "key": args.tls_key}
     elif args.tls_cert or args.tls_key:

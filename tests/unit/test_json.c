@@ -1069,7 +1069,7 @@ START_TEST(http_too_big)
         ATL_E_TOOBIG);
     fake_stop(fs);
     ck_assert_ptr_null(resp);
-    ck_assert_str_eq(err, "answer larger than 100 bytes");
+    ck_assert_str_eq(err, "answer too large (over 100 bytes)");
 
     /* Not announced: the write callback stops it. */
     fs = fake_start(
@@ -1463,7 +1463,7 @@ START_TEST(oauth_too_big)
     ck_assert_str_eq(reason,
                      apr_psprintf(pool,
                                   "profile endpoint http://127.0.0.1:%d/me: answer "
-                                  "larger than 65536 bytes",
+                                  "too large (over 65536 bytes)",
                                   fs->port));
 }
 END_TEST

@@ -10,6 +10,11 @@
  * knows nothing of request_rec.
  */
 
+/* First: with offsetof defined, APR_OFFSETOF (and so APR_BRIGADE_SENTINEL)
+ * uses it instead of a member access through a null pointer, which is
+ * undefined behaviour that UBSan reports. */
+#include <stddef.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
@@ -28,6 +33,7 @@
 #include "atl_state.h"
 #include "mod_atl.h"
 #include "mod_atl_authz.h"
+#include "mod_atl_cache.h"
 #include "mod_atl_callback.h"
 #include "mod_atl_config.h"
 #include "mod_atl_export.h"
@@ -409,6 +415,7 @@ static void atl_register_hooks(apr_pool_t *p)
     atl_authz_register(p);
     atl_pages_register(p);
     atl_layout_register(p);
+    atl_cache_register_hooks(p);
     ap_hook_check_config(atl_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(atl_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(atl_post_read_request, NULL, NULL, APR_HOOK_REALLY_FIRST);

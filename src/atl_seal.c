@@ -15,6 +15,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 
@@ -27,14 +28,24 @@
 #define SEAL_OVERHEAD (1 + SEAL_IV_LEN + SEAL_TAG_LEN)
 
 /* A sealed value longer than this is refused before any decoding, so a
- * hostile cookie cannot make us allocate or decrypt much. */
-#define SEAL_MAX_SEALED (64 * 1024)
+ * hostile cookie cannot make us allocate or decrypt much. A plaintext is
+ * at most as long as fits in it, so that every sealed value unseals. */
+#define SEAL_MAX_SEALED ATL_SEAL_MAX_SEALED
+#define SEAL_MAX_PLAIN  (SEAL_MAX_SEALED / 4 * 3 - SEAL_OVERHEAD)
+
+#if SEAL_MAX_PLAIN != ATL_SEAL_MAX_PLAIN
+#error "ATL_SEAL_MAX_PLAIN in atl_seal.h does not match the format"
+#endif
 
 static const char hkdf_info[] = "mod_auth_atlassian session seal v1";
+/* A separate key, from the first secret, for keyed hashes (atl_seal_hash):
+ * a hash never reveals anything about the sealing keys. */
+static const char hkdf_info_hash[] = "mod_auth_atlassian keyed hash v1";
 
 struct atl_seal_keys_t {
     int count;
     unsigned char (*key)[SEAL_KEY_LEN];
+    unsigned char hash_key[SEAL_KEY_LEN];
     const EVP_CIPHER *cipher; /* seal_gcm, or EVP_aes_256_gcm() */
 };
 
@@ -55,6 +66,7 @@ static apr_status_t keys_cleanup(void *data)
     if (keys->key) {
         OPENSSL_cleanse(keys->key, (size_t)keys->count * SEAL_KEY_LEN);
     }
+    OPENSSL_cleanse(keys->hash_key, SEAL_KEY_LEN);
     return APR_SUCCESS;
 }
 
@@ -63,7 +75,8 @@ static const EVP_CIPHER *keys_cipher(const atl_seal_keys_t *keys)
     return keys->cipher ? keys->cipher : EVP_aes_256_gcm();
 }
 
-static int derive_key(unsigned char *out, const char *secret, size_t len)
+static int derive_key(unsigned char *out, const char *secret, size_t len,
+                      const char *info)
 {
     EVP_PKEY_CTX *pctx;
     size_t outlen = SEAL_KEY_LEN;
@@ -75,8 +88,8 @@ static int derive_key(unsigned char *out, const char *secret, size_t len)
     }
     if (EVP_PKEY_derive_init(pctx) > 0 && EVP_PKEY_CTX_set_hkdf_md(pctx, EVP_sha256()) > 0
         && EVP_PKEY_CTX_set1_hkdf_key(pctx, (const unsigned char *)secret, (int)len) > 0
-        && EVP_PKEY_CTX_add1_hkdf_info(pctx, (const unsigned char *)hkdf_info,
-                                       (int)(sizeof(hkdf_info) - 1))
+        && EVP_PKEY_CTX_add1_hkdf_info(pctx, (const unsigned char *)info,
+                                       (int)strlen(info))
                > 0
         && EVP_PKEY_derive(pctx, out, &outlen) > 0 && outlen == SEAL_KEY_LEN) {
         ok = 1;
@@ -115,7 +128,8 @@ apr_status_t atl_seal_keys_make(atl_seal_keys_t **keys, const char **errmsg,
 
     for (i = 0; i < secrets->nelts; i++) {
         const char *s = APR_ARRAY_IDX(secrets, i, const char *);
-        if (!derive_key(k->key[i], s, strlen(s))) {
+        if (!derive_key(k->key[i], s, strlen(s), hkdf_info)
+            || (i == 0 && !derive_key(k->hash_key, s, strlen(s), hkdf_info_hash))) {
             *errmsg = "deriving the session key failed (OpenSSL HKDF)";
             return APR_EGENERAL;
         }
@@ -142,7 +156,7 @@ apr_status_t atl_seal(const char **sealed, apr_pool_t *p, const atl_seal_keys_t 
 
     *sealed = NULL;
     if (keys == NULL || keys->count == 0 || (plain == NULL && len > 0)
-        || len > SEAL_MAX_SEALED) {
+        || len > SEAL_MAX_PLAIN) {
         return APR_EINVAL;
     }
     if (purpose == NULL) {
@@ -302,4 +316,40 @@ int atl_seal_equal(const char *a, const char *b)
      * taken depends on the lengths only, never on the content. */
     diff = CRYPTO_memcmp(la == lb ? a : b, b, lb);
     return la == lb && diff == 0;
+}
+
+apr_status_t atl_seal_hash(const char **hex, apr_pool_t *p, const atl_seal_keys_t *keys,
+                           const char *purpose, const char *data, apr_size_t len)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    const char *out;
+
+    *hex = NULL;
+    if (keys == NULL || keys->count == 0 || purpose == NULL
+        || (data == NULL && len > 0)) {
+        return ATL_E_BADINPUT;
+    }
+    /* purpose, a NUL, then the data: one purpose's hash never equals
+     * another's. */
+    {
+        apr_size_t plen = strlen(purpose) + 1;
+        unsigned char *msg = apr_palloc(p, plen + len + 1);
+
+        memcpy(msg, purpose, plen);
+        if (len) {
+            memcpy(msg + plen, data, len);
+        }
+        if (HMAC(EVP_sha256(), keys->hash_key, SEAL_KEY_LEN, msg, plen + len, mac,
+                 &maclen)
+            == NULL) {
+            return APR_EGENERAL;
+        }
+    }
+    out = apr_pencode_base16_binary(p, mac, maclen, APR_ENCODE_LOWER, NULL);
+    if (out == NULL) {
+        return APR_EGENERAL;
+    }
+    *hex = out;
+    return APR_SUCCESS;
 }

@@ -1,6 +1,9 @@
 /* The Require providers of the module. Each grants on the identity the
  * request's login carries (see atl_get_identity). */
 
+/* Before APR: APR_OFFSETOF is then offsetof (see mod_auth_atlassian.c). */
+#include <stddef.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"

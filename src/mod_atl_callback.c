@@ -1,6 +1,9 @@
 /* The endpoints on the callback URL (AtlassianRedirectURI): the code that
  * ends a login, error= from Atlassian, ?logout= and ?info=json. */
 
+/* Before APR: APR_OFFSETOF is then offsetof (see mod_auth_atlassian.c). */
+#include <stddef.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
@@ -17,8 +20,10 @@
 #include "atl_redirect.h"
 #include "atl_state.h"
 #include "mod_atl_callback.h"
+#include "mod_atl_limit.h"
 #include "mod_atl_pages.h"
 #include "mod_atl_session.h"
+#include "mod_atl_spent.h"
 
 APLOG_USE_MODULE(auth_atlassian);
 
@@ -142,7 +147,9 @@ static int atl_callback_take_state(atl_pending_t *pending, apr_array_header_t **
     *pending = APR_ARRAY_IDX(*list, idx, atl_pending_t);
     atl_state_remove(*list, idx);
     atl_store_pending(r, z, c, *list, ATL_BUDGET_PENDING);
-    return OK;
+    /* ... on every process and node (AtlassianCache): the browser keeps
+     * its old cookie, so the session alone cannot spend a state. */
+    return atl_spend_state(r, c, pending->state, pending->created);
 }
 
 static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf *c,
@@ -157,6 +164,10 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
     apr_status_t rv;
     int rc;
 
+    /* Before anything changes: a callback turned away may come again. */
+    if ((rc = atl_limit_enter(r, c)) != OK) {
+        return rc;
+    }
     if (!cb->code) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "ATL00041: callback refused: no code");

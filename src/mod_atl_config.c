@@ -1,6 +1,9 @@
 /* The directives: setters that validate at "apache2 -t", create and merge
  * of the server and directory records, and the startup checks. */
 
+/* Before APR: APR_OFFSETOF is then offsetof (see mod_auth_atlassian.c). */
+#include <stddef.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"

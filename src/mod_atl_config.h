@@ -43,6 +43,7 @@ typedef struct {
     const char *ca_file;
     int timeout; /* seconds, 0: unset */
     const char *cache;
+    struct atl_cache_t *cache_rt;       /* set in post_config (mod_atl_cache.c) */
     apr_array_header_t *logout_allowed; /* of const char * */
     /* Purposes bound to the sealed values (made at startup): each names the
      * client ID, so that a value sealed for one application is refused by

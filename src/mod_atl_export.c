@@ -4,6 +4,9 @@
  * (in every spelling) and ATLASSIAN_* variables planted by other modules
  * (SetEnv, SSI #set, RewriteRule [E=]) are removed. */
 
+/* Before APR: APR_OFFSETOF is then offsetof (see mod_auth_atlassian.c). */
+#include <stddef.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"

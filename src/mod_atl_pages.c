@@ -2,6 +2,9 @@
  * redirect, and the 403 that replaces mod_authz_core's 401 for a user who
  * is logged in but refused. */
 
+/* Before APR: APR_OFFSETOF is then offsetof (see mod_auth_atlassian.c). */
+#include <stddef.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"
@@ -26,6 +29,7 @@ static const char *atl_status_title(int status)
     case HTTP_FORBIDDEN: return "Access refused";
     case HTTP_BAD_GATEWAY: return "Atlassian could not complete the sign-in";
     case HTTP_GATEWAY_TIME_OUT: return "Atlassian did not answer in time";
+    case HTTP_SERVICE_UNAVAILABLE: return "The sign-in is busy";
     case HTTP_METHOD_NOT_ALLOWED: return "Method not allowed";
     default: return "The sign-in is not configured correctly";
     }

@@ -2,6 +2,9 @@
  * (src/atl_seal.c) with a purpose of its own, so that one value cannot
  * stand for another. */
 
+/* Before APR: APR_OFFSETOF is then offsetof (see mod_auth_atlassian.c). */
+#include <stddef.h>
+
 #include "httpd.h"
 #include "http_config.h"
 #include "http_core.h"

@@ -6,6 +6,9 @@ follows redirects one at a time.
 Environment: ATL_MODULE (the built mod_auth_atlassian.so, absolute path),
 ATL_HTTPD (default /usr/sbin/apache2), ATL_MODULES_DIR (default
 /usr/lib/apache2/modules). ATL_KEEP_TMP=1 keeps the temporary directories.
+ATL_HTTPD_ENV="NAME=value NAME2=value2" (shell-quoted words) is added to the
+environment of apache2 only, never to python's: tests/sanitize/run preloads
+the AddressSanitizer runtime into httpd with it.
 """
 
 import atexit
@@ -16,6 +19,7 @@ import json
 import os
 import pwd
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -29,6 +33,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 HTTPD_BIN = os.environ.get("ATL_HTTPD", "/usr/sbin/apache2")
 MODULES_DIR = os.environ.get("ATL_MODULES_DIR", "/usr/lib/apache2/modules")
 MODULE = os.environ.get("ATL_MODULE", "")
+
+
+def httpd_env():
+    """The environment for apache2: ours plus ATL_HTTPD_ENV's assignments."""
+    env = dict(os.environ)
+    for word in shlex.split(os.environ.get("ATL_HTTPD_ENV", "")):
+        name, sep, value = word.partition("=")
+        if not sep or not name:
+            raise ValueError("ATL_HTTPD_ENV: %r is not NAME=value" % word)
+        env[name] = value
+    return env
+
 
 CLIENT_ID = "test-client-id"
 CLIENT_SECRET = "test-client-secret-0123456789"
@@ -416,7 +432,7 @@ DBDPrepareSQL "DELETE FROM session WHERE expiry != 0 AND expiry < %%lld" cleanse
     def config_test(self):
         """apache2 -t on this configuration: (returncode, combined output)."""
         p = subprocess.run([HTTPD_BIN, "-t", "-f", self.conf], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=60)
+                           stderr=subprocess.STDOUT, timeout=60, env=httpd_env())
         return p.returncode, p.stdout.decode("utf-8", "replace")
 
     def start(self, check=True):
@@ -424,7 +440,8 @@ DBDPrepareSQL "DELETE FROM session WHERE expiry != 0 AND expiry < %%lld" cleanse
         self._stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen([HTTPD_BIN, "-f", self.conf, "-DFOREGROUND"],
                                      stdin=subprocess.DEVNULL, stdout=self._stderr,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+                                     stderr=subprocess.STDOUT, start_new_session=True,
+                                     env=httpd_env())
         ok = wait_for_port(self.port, 20, self.proc)
         if not ok and check:
             out = self.read_stderr() + "\n" + self.read_log()

@@ -29,6 +29,8 @@ from apps.backend import Backend  # noqa: E402
 def pytest_configure(config):
     config.addinivalue_line("markers", "allow_log_errors(*regex): [error] lines "
                             "matching one of these do not fail the test")
+    config.addinivalue_line("markers", "package: builds and installs the Debian package "
+                            "(about a minute; deselect with -m 'not package')")
 
 
 def _need_module():

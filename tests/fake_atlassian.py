@@ -70,6 +70,7 @@ import html
 import json
 import os
 import secrets
+import socket
 import ssl
 import sys
 import threading
@@ -148,6 +149,11 @@ class _Server(ThreadingHTTPServer):
         # The TLS handshake happens here, in the connection's own thread,
         # so that a slow or failing client never blocks the accept loop.
         sock = request
+        # Answers go out at once, not after the client's delayed ACK.
+        try:
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         if self.ssl_context is not None:
             request.settimeout(15)
             try:

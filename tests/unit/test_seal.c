@@ -234,6 +234,38 @@ START_TEST(garbage_fails)
 }
 END_TEST
 
+/* Whatever atl_seal accepts, atl_unseal takes back: the plaintext limit
+ * follows from the limit on sealed values (found by fuzz/fuzz_seal_roundtrip:
+ * a 60,000-byte value sealed, then never unsealed). */
+START_TEST(every_sealed_size_unseals)
+{
+    atl_seal_keys_t *keys = make_keys(secret_a, NULL);
+    static const apr_size_t sizes[] = {ATL_SEAL_MAX_PLAIN - 1, ATL_SEAL_MAX_PLAIN,
+                                       ATL_SEAL_MAX_PLAIN + 1, 60000, 65536};
+    char *big = apr_palloc(pool, 65536);
+    const char *sealed, *out;
+    apr_size_t i, len;
+
+    memset(big, 'x', 65536);
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        apr_status_t rv = atl_seal(&sealed, pool, keys, "identity", big, sizes[i]);
+
+        if (sizes[i] <= ATL_SEAL_MAX_PLAIN) {
+            ck_assert_int_eq(rv, APR_SUCCESS);
+            ck_assert_uint_le(strlen(sealed), ATL_SEAL_MAX_SEALED);
+            ck_assert_int_eq(atl_unseal(&out, &len, pool, keys, "identity", sealed),
+                             APR_SUCCESS);
+            ck_assert_uint_eq(len, sizes[i]);
+            ck_assert_int_eq(memcmp(out, big, len), 0);
+        }
+        else {
+            ck_assert_msg(rv == APR_EINVAL, "%u bytes sealed", (unsigned)sizes[i]);
+            ck_assert_ptr_null(sealed);
+        }
+    }
+}
+END_TEST
+
 START_TEST(equal_constant_time_semantics)
 {
     ck_assert_int_eq(atl_seal_equal("abc", "abc"), 1);
@@ -245,6 +277,33 @@ START_TEST(equal_constant_time_semantics)
     ck_assert_int_eq(atl_seal_equal(NULL, "a"), 0);
     ck_assert_int_eq(atl_seal_equal("a", NULL), 0);
     ck_assert_int_eq(atl_seal_equal(NULL, NULL), 0);
+}
+END_TEST
+
+START_TEST(keyed_hash)
+{
+    atl_seal_keys_t *a = make_keys(secret_a, NULL);
+    atl_seal_keys_t *a2 = make_keys(secret_a, secret_b);
+    atl_seal_keys_t *b = make_keys(secret_b, secret_a);
+    const char *h1 = NULL, *h2 = NULL, *h3 = NULL, *h4 = NULL, *h5 = NULL;
+
+    ck_assert_int_eq(atl_seal_hash(&h1, pool, a, "refresh", "tok", 3), APR_SUCCESS);
+    ck_assert_int_eq(strlen(h1), 64);
+    ck_assert_int_eq(strspn(h1, "0123456789abcdef"), 64);
+    /* Stable, keyed by the first secret only, bound to the purpose. */
+    ck_assert_int_eq(atl_seal_hash(&h2, pool, a2, "refresh", "tok", 3), APR_SUCCESS);
+    ck_assert_str_eq(h1, h2);
+    ck_assert_int_eq(atl_seal_hash(&h3, pool, b, "refresh", "tok", 3), APR_SUCCESS);
+    ck_assert_str_ne(h1, h3);
+    ck_assert_int_eq(atl_seal_hash(&h4, pool, a, "refresh2", "tok", 3), APR_SUCCESS);
+    ck_assert_str_ne(h1, h4);
+    ck_assert_int_eq(atl_seal_hash(&h5, pool, a, "refresh", "tok2", 4), APR_SUCCESS);
+    ck_assert_str_ne(h1, h5);
+    /* The purpose ends where the data begins. */
+    ck_assert_int_eq(atl_seal_hash(&h4, pool, a, "refres", "htok", 4), APR_SUCCESS);
+    ck_assert_str_ne(h1, h4);
+    ck_assert_int_eq(atl_seal_hash(&h5, pool, NULL, "refresh", "tok", 3), ATL_E_BADINPUT);
+    ck_assert_ptr_null(h5);
 }
 END_TEST
 
@@ -263,7 +322,9 @@ static Suite *seal_suite(void)
     tcase_add_test(tc, rotation);
     tcase_add_test(tc, short_or_missing_secret_refused);
     tcase_add_test(tc, garbage_fails);
+    tcase_add_test(tc, every_sealed_size_unseals);
     tcase_add_test(tc, equal_constant_time_semantics);
+    tcase_add_test(tc, keyed_hash);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -2,6 +2,8 @@
 (extra Require locations, a short AtlassianTimeout, allowed logout targets)
 and small assertions."""
 
+import re
+
 import atlharness as H
 
 CGI = "/protected/cgi/printenv.cgi"
@@ -57,11 +59,6 @@ def assert_callback_headers(r, what=""):
                                                                         r.headers)
 
 
-def assert_sane(status, what):
-    assert status is not None, what
-    assert status < 500 or status == 501, (status, what)
-
-
 def backend_headers(resp):
     assert resp.status == 200, resp
     return [tuple(h) for h in resp.json()["headers"]]
@@ -80,3 +77,12 @@ def login_with_profile(httpd, fake, profile, path=CGI):
 
 def cookie_sizes(r):
     return [len(v) for v in r.header_all("Set-Cookie")]
+
+
+def assert_logged(httpd, mark, tag, levels="info|notice|warn|error|crit"):
+    """The module logged `tag` (e.g. "ATL00043") at one of `levels` since mark."""
+    text = httpd.wait_log(tag + ":", mark)
+    lines = [l for l in text.splitlines()
+             if tag + ":" in l and re.search(r"\[auth_atlassian:(%s)\]" % levels, l)]
+    assert lines, "no %s line at %s in:\n%s" % (tag, levels, text[-2000:])
+    return lines

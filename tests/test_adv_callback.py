@@ -8,7 +8,7 @@ import pytest
 import atlharness as H
 
 import advhelpers
-from advhelpers import CGI, assert_callback_headers, assert_sane, cb_parts, pending
+from advhelpers import CGI, assert_callback_headers, assert_logged, cb_parts, pending
 
 # The httpd fixture reads this.
 HTTPD_OPTIONS = advhelpers.HTTPD_OPTIONS
@@ -60,10 +60,15 @@ def test_cache_and_referrer_headers_on_every_callback_answer(httpd, fake):
 
 
 def test_error_access_denied_without_state(httpd, fake):
+    """An error= without a state matches no pending login: a bad callback
+    (400, logged at info), not a denied consent."""
     b, q, cb = pending(httpd)
+    mark = httpd.log_mark()
     r = b.get(H.CALLBACK + "?error=access_denied")
-    assert r.status in (400, 403), r
+    assert r.status == 400, r
+    assert r.location is None
     assert_callback_headers(r)
+    assert_logged(httpd, mark, "ATL00041")
     # The real pending login is untouched.
     b.finish_login(cb, CGI)
 
@@ -71,10 +76,14 @@ def test_error_access_denied_without_state(httpd, fake):
 def test_error_with_other_browsers_state_keeps_victims_pending(httpd, fake):
     victim, vq, vcb = pending(httpd, CGI + "?who=victim")
     attacker, aq, acb = pending(httpd, CGI + "?who=attacker")
+    # The state is checked first: another browser's state matches nothing
+    # here, so both are bad callbacks (400), not a denial or a failure.
+    mark = httpd.log_mark()
     r = victim.get(H.CALLBACK + "?error=access_denied&state=" + aq["state"])
-    assert r.status in (400, 403), r
+    assert r.status == 400, r
     r = victim.get(H.CALLBACK + "?error=server_error&state=" + aq["state"])
-    assert r.status in (400, 502), r
+    assert r.status == 400, r
+    assert len(assert_logged(httpd, mark, "ATL00042")) == 2
     victim.finish_login(vcb, CGI + "?who=victim")
     attacker.finish_login(acb, CGI + "?who=attacker")
 
@@ -118,7 +127,8 @@ def test_callback_head_and_other_methods(httpd, fake):
     b, q, cb = pending(httpd)
     for m in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS"):
         r = b.request(m, cb, body=b"" if m in ("POST", "PUT", "PATCH") else None)
-        assert r.status in (400, 405), (m, r)
+        assert r.status == 405, (m, r)
+        assert "GET" in (r.header("Allow") or ""), (m, r.headers)
         assert_callback_headers(r, m)
     assert fake.requests("/oauth/token") == []
     b.finish_login(cb, CGI)
@@ -160,52 +170,85 @@ def test_info_json_logged_out_and_bad_values(httpd, fake):
 def test_absurd_callback_queries(httpd, fake, query):
     b = httpd.browser()
     r = b.get(H.CALLBACK + "?" + query)
-    assert_sane(r.status, (query[:60], r))
+    assert r.status == 400, (query[:60], r)
+    assert r.location is None
     assert_callback_headers(r, query[:60])
     assert httpd.alive()
 
 
-@pytest.mark.parametrize("raw", [
-    b"GET /protected/cgi/printenv.cgi?&&& HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\n\r\n",
-    b"GET /protected/oauth2callback?= HTTP/1.1\r\nHost: x\r\n\r\n",
-    b"GET /protected/oauth2callback HTTP/1.0\r\n\r\n",
-    b"GET /protected/oauth2callback?info=json HTTP/1.1\r\nHost: x\r\nCookie: =; ==; atlassian_session\r\n\r\n",
-    b"POST /protected/oauth2callback HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcde",
-    b"POST /protected/cgi/printenv.cgi HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-    b"BREW /protected/oauth2callback?code=a&state=b HTTP/1.1\r\nHost: x\r\n\r\n",
-    b"GET * HTTP/1.1\r\nHost: x\r\n\r\n",
-    b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
-    b"GET http://127.0.0.1/protected/oauth2callback?info=json HTTP/1.1\r\nHost: x\r\n\r\n",
-    b"GET http://evil.com/protected/cgi/printenv.cgi HTTP/1.1\r\nHost: evil.com\r\nAccept: text/html\r\n\r\n",
-    b"GET /protected/oauth2callback/ HTTP/1.1\r\nHost: x\r\n\r\n",
-    b"GET /protected/oauth2callback%00 HTTP/1.1\r\nHost: x\r\n\r\n",
-    b"GET /protected/OAUTH2CALLBACK?code=a&state=b HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\n\r\n",
-    b"GET /protected/./oauth2callback?info=json HTTP/1.1\r\nHost: x\r\n\r\n",
-    b"GET /protected/oauth2callback;x?info=json HTTP/1.1\r\nHost: x\r\n\r\n",
-    b"GET /protected/%6fauth2callback?info=json HTTP/1.1\r\nHost: x\r\n\r\n",
-    b"GET /protected/cgi/printenv.cgi HTTP/1.1\r\nHost: x\r\nAccept:\r\nX-Requested-With:\r\n\r\n",
-    b"GET /protected/cgi/printenv.cgi HTTP/1.1\r\nHost: x\r\nX-Atlassian-Email:\r\n\r\n",
-])
+# Each raw request and its one answer: (status, answered by the callback).
+# Answers from httpd itself: "GET *" (400) and "OPTIONS *" (200) from its
+# core, an encoded NUL in the path (404). Paths that only look like the
+# callback ("/oauth2callback/", ";x", another case) are protected pages:
+# a login (302). Requests that cannot follow a login redirect get 401.
+RAW_ANSWERS = {
+    b"GET /protected/cgi/printenv.cgi?&&& HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\n\r\n":
+        (302, False),
+    b"GET /protected/oauth2callback?= HTTP/1.1\r\nHost: x\r\n\r\n":
+        (400, True),
+    b"GET /protected/oauth2callback HTTP/1.0\r\n\r\n":
+        (400, True),
+    b"GET /protected/oauth2callback?info=json HTTP/1.1\r\nHost: x\r\nCookie: =; ==; atlassian_session\r\n\r\n":
+        (401, True),
+    b"POST /protected/oauth2callback HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcde":
+        (405, True),
+    b"POST /protected/cgi/printenv.cgi HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n":
+        (401, False),
+    b"BREW /protected/oauth2callback?code=a&state=b HTTP/1.1\r\nHost: x\r\n\r\n":
+        (405, True),
+    b"GET * HTTP/1.1\r\nHost: x\r\n\r\n":
+        (400, False),
+    b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n":
+        (200, False),
+    b"GET http://127.0.0.1/protected/oauth2callback?info=json HTTP/1.1\r\nHost: x\r\n\r\n":
+        (401, True),
+    b"GET http://evil.com/protected/cgi/printenv.cgi HTTP/1.1\r\nHost: evil.com\r\nAccept: text/html\r\n\r\n":
+        (302, False),
+    b"GET /protected/oauth2callback/ HTTP/1.1\r\nHost: x\r\n\r\n":
+        (302, False),
+    b"GET /protected/oauth2callback%00 HTTP/1.1\r\nHost: x\r\n\r\n":
+        (404, False),
+    b"GET /protected/OAUTH2CALLBACK?code=a&state=b HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\n\r\n":
+        (302, False),
+    b"GET /protected/./oauth2callback?info=json HTTP/1.1\r\nHost: x\r\n\r\n":
+        (401, True),
+    b"GET /protected/oauth2callback;x?info=json HTTP/1.1\r\nHost: x\r\n\r\n":
+        (302, False),
+    b"GET /protected/%6fauth2callback?info=json HTTP/1.1\r\nHost: x\r\n\r\n":
+        (401, True),
+    b"GET /protected/cgi/printenv.cgi HTTP/1.1\r\nHost: x\r\nAccept:\r\nX-Requested-With:\r\n\r\n":
+        (401, False),
+    b"GET /protected/cgi/printenv.cgi HTTP/1.1\r\nHost: x\r\nX-Atlassian-Email:\r\n\r\n":
+        (302, False),
+}
+
+
+@pytest.mark.parametrize("raw", list(RAW_ANSWERS))
 def test_raw_odd_requests(httpd, fake, raw):
-    raw = raw.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1) \
+    expected, by_callback = RAW_ANSWERS[raw]
+    sent = raw.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1) \
         if b"HTTP/1.1" in raw.split(b"\r\n")[0] else raw
-    status, out = H.raw_request(httpd.port, raw)
-    assert_sane(status, (raw[:80], out[:300]))
+    status, out = H.raw_request(httpd.port, sent)
+    assert status == expected, (raw[:80], out[:300])
     head = out.split(b"\r\n\r\n", 1)[0].lower()
-    if b"oauth2callback" in raw.split(b"\r\n")[0].lower() and status in (400, 401, 403, 405):
-        assert b"no-store" in head, (raw[:80], out[:400])
+    if by_callback:
+        assert b"no-store" in head and b"referrer-policy: no-referrer" in head, out[:400]
+    if status == 401:
+        assert b"www-authenticate: atlassian realm=" in head, out[:400]
     assert httpd.alive()
 
 
 def test_callback_alias_paths_never_bypass(httpd, fake):
-    """Variants of the callback path reach the callback (or a login/401),
-    never the app anonymously."""
+    """Variants of the callback path that httpd normalizes reach the
+    callback: ?info=json without a login is 401, never the app anonymously."""
     b, q, cb = pending(httpd)
     path, code, state = cb_parts(cb)
     for variant in ("/protected/./oauth2callback", "/protected//oauth2callback",
                     "/protected/%6fauth2callback", "/protected/cgi/../oauth2callback"):
         r = b.get(variant + "?info=json")
-        assert r.status in (302, 400, 401, 404), (variant, r)
+        assert r.status == 401, (variant, r)
+        assert r.header("WWW-Authenticate") == 'Atlassian realm="%s"' % H.REALM
+        assert_callback_headers(r, variant)
     b.finish_login(cb, CGI)
 
 

@@ -79,8 +79,7 @@ def test_email_matching(httpd, fake, email, granted):
     b = httpd.browser()
     q = b.start_login("/protected/cgi/printenv.cgi")
     r = b.get(b.authorize(q["_location"]))
-    if not granted and r.status in (403, 502):
-        return          # refusing such a login altogether is fine too
+    # A malformed email does not refuse the login; it only never matches.
     assert r.status == 302, r
     r = ok(b, "email-wild")
     if granted:

@@ -379,3 +379,42 @@ def test_counters_survive_a_graceful_restart(make_httpd, fake):
 def test_counters_start_at_zero_in_a_new_server(make_httpd):
     s = scrape(make_httpd(server_extra=METRICS_CONF))
     assert set(s.values()) == {0.0}
+
+
+# Three child processes of one thread each: concurrent logins land in
+# different processes, and any one of them reads the others' counts.
+SMALL_CHILDREN = """
+StartServers 3
+ServerLimit 4
+ThreadsPerChild 1
+ThreadLimit 1
+MaxRequestWorkers 4
+MinSpareThreads 1
+MaxSpareThreads 4
+KeepAlive Off
+"""
+
+
+def test_counters_are_shared_by_all_children(make_httpd, fake):
+    import concurrent.futures
+    h = make_httpd(server_extra=METRICS_CONF + SMALL_CHILDREN)
+    n = 8
+
+    def one(i):
+        H.Browser(h).login(CGI + "?child=%d" % i)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as ex:
+        list(ex.map(one, range(n)))
+    pids = set(re.findall(r"\[pid (\d+):tid \d+\].*ATL00046", h.read_log()))
+    assert len(pids) >= 2, "the logins did not spread over processes: %s" % pids
+    deadline = time.monotonic() + 5
+    while True:
+        s = scrape(h)
+        if value(s, *requests_("logged_in")) == n or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert value(s, *STARTED) == n
+    assert value(s, *COMPLETED) == n
+    assert value(s, *requests_("logged_in")) == n
+    assert value(s, *upstream("count", "token")) == n
+    assert value(s, *upstream("count", "profile")) == n

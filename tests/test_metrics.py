@@ -418,3 +418,42 @@ def test_counters_are_shared_by_all_children(make_httpd, fake):
     assert value(s, *requests_("logged_in")) == n
     assert value(s, *upstream("count", "token")) == n
     assert value(s, *upstream("count", "profile")) == n
+
+
+def test_refreshes_done_and_failed(make_httpd, fake):
+    import refreshkit as K
+    h = make_httpd(server_extra=METRICS_CONF + K.SERVER_EXTRA,
+                   protected_extra=K.REFRESH_EXTRA)
+    done = ("atlassian_refreshes_total", (("result", "done"),))
+    fail = ("atlassian_refreshes_total", (("result", "failed"),))
+
+    def short_login():
+        """A login whose access token is due for refresh at once."""
+        b = H.Browser(h)
+        fake.control({"expires_in": 30})
+        K.login(b)
+        return b
+
+    b = short_login()
+    fake.control({"expires_in": 3600})
+    before = scrape(h)
+    assert K.token_seen(b.get(K.APP)) is not None
+    after = scrape_served(h, before, "logged_in")
+    expect(before, after, done, requests_("logged_in"), calls=("token",))
+
+    # A failure of Atlassian keeps the login (and counts a failed refresh).
+    b = short_login()
+    fake.control({"refresh_fail": {"mode": "status", "status": 503}})
+    before = scrape(h)
+    assert b.get(K.APP).status == 200
+    expect(before, scrape_served(h, before, "logged_in"), fail, requests_("logged_in"),
+           calls=("token",))
+
+    # A refused refresh token ends the login: failed, no request served, and
+    # the browser is sent to a new login.
+    fake.control({"refresh_fail": None, "refresh_invalid_grant": ["*"]})
+    before = scrape(h)
+    r = b.get(K.APP)
+    assert r.status == 302
+    time.sleep(0.2)
+    expect(before, scrape(h), fail, STARTED, calls=("token",))

@@ -21,7 +21,7 @@ typedef enum {
     ATL_M_FAILED_TOKEN,     /* the code exchange failed (invalid_grant included) */
     ATL_M_FAILED_PROFILE,   /* the profile call failed or was malformed */
     ATL_M_FAILED_SITES,     /* the accessible-resources call failed */
-    ATL_M_FAILED_GROUPS,    /* a group check at login failed */
+    ATL_M_FAILED_GROUPS,    /* the group check at login could not be done */
     ATL_M_FAILED_TIMEOUT,   /* any call to Atlassian ran out of time */
     ATL_M_FAILED_REFUSED,   /* the account is not active */
     ATL_M_REFRESH_DONE,     /* an access token was refreshed */

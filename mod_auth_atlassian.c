@@ -38,6 +38,7 @@
 #include "mod_atl_config.h"
 #include "mod_atl_export.h"
 #include "mod_atl_layout.h"
+#include "mod_atl_metrics.h"
 #include "mod_atl_pages.h"
 #include "mod_atl_post.h"
 #include "mod_atl_session.h"
@@ -145,6 +146,7 @@ static int atl_start_login(request_rec *r, session_rec *z, const atl_srv_conf *c
     }
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                   "ATL00023: no login: redirecting to Atlassian to sign in");
+    atl_metric_inc(ATL_M_LOGIN_STARTED);
     return atl_redirect(r, url);
 }
 
@@ -389,6 +391,7 @@ static void atl_insert_identity(request_rec *r)
     }
     rq->id = id;
     atl_export(r, id, atl_dir(r));
+    atl_metric_request(r, id != NULL);
     if (id && !r->main) {
         ap_add_output_filter("ATL_PRIVATE", NULL, r, r->connection);
     }
@@ -422,6 +425,7 @@ static void atl_register_hooks(apr_pool_t *p)
     atl_pages_register(p);
     atl_layout_register(p);
     atl_cache_register_hooks(p);
+    atl_metrics_register(p);
     ap_hook_check_config(atl_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(atl_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(atl_post_read_request, NULL, NULL, APR_HOOK_REALLY_FIRST);

@@ -21,8 +21,10 @@
 #include "atl_state.h"
 #include "mod_atl_callback.h"
 #include "mod_atl_limit.h"
+#include "mod_atl_metrics.h"
 #include "mod_atl_pages.h"
 #include "mod_atl_post.h"
+#include "mod_atl_proxy.h"
 #include "mod_atl_session.h"
 #include "mod_atl_spent.h"
 
@@ -35,7 +37,7 @@ const char *atl_redirect_uri(request_rec *r, const atl_srv_conf *c)
     if (c->redirect_absolute) {
         return c->redirect_uri;
     }
-    return ap_construct_url(r->pool, c->redirect_uri, r);
+    return atl_proxy_check(r, ap_construct_url(r->pool, c->redirect_uri, r));
 }
 
 /* The callback location lacks what the module needs: say which. */
@@ -98,10 +100,11 @@ static int atl_callback_info(request_rec *r, session_rec *z, const atl_srv_conf 
 
 /* Map a failure of a call to Atlassian to a page and a log line. */
 static int atl_upstream_failure(request_rec *r, apr_status_t rv, const char *step,
-                                const char *reason)
+                                const char *reason, atl_metric_e m)
 {
     int timeout = rv == ATL_E_TIMEOUT;
 
+    atl_metric_inc(timeout ? ATL_M_FAILED_TIMEOUT : m);
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                   "ATL00040: login failed at the %s step: %s%s", step,
                   reason ? reason : "no detail",
@@ -164,6 +167,7 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
     atl_identity_t *id;
     const char *reason = NULL, *sealed, *back;
     apr_status_t rv;
+    apr_time_t t0;
     int rc;
 
     /* Before anything changes: a callback turned away may come again. */
@@ -173,11 +177,13 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
     if (!cb->code) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "ATL00041: callback refused: no code");
+        atl_metric_inc(ATL_M_FAILED_STATE);
         return atl_error_page(r, HTTP_BAD_REQUEST,
                               "The sign-in answer is incomplete. Please start "
                               "again from the page you wanted.");
     }
     if ((rc = atl_callback_take_state(&pending, &list, r, z, c, cb->state)) != OK) {
+        atl_metric_inc(ATL_M_FAILED_STATE);
         return rc;
     }
 
@@ -191,25 +197,30 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
     oc.http.timeout_ms = 1000L * (c->timeout ? c->timeout : ATL_DEFAULT_TIMEOUT);
     oc.http.max_body = ATL_MAX_ANSWER;
 
+    t0 = apr_time_now();
     rv = atl_oauth_exchange_code(&tok, &reason, r->pool, &oc, cb->code,
                                  atl_redirect_uri(r, c));
+    atl_metric_observe(ATL_EP_TOKEN, t0);
     if (rv == ATL_E_GRANT) {
         /* A junk, expired or replayed code from the browser: a bad callback,
          * not an Atlassian failure. */
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "ATL00052: callback refused: the token endpoint refused its "
                       "code (invalid_grant: made up, expired or already used)");
+        atl_metric_inc(ATL_M_FAILED_TOKEN);
         return atl_error_page(r, HTTP_BAD_REQUEST,
                               "This sign-in has expired or was already used. "
                               "Please start again from the page you wanted.");
     }
     if (rv != APR_SUCCESS) {
-        return atl_upstream_failure(r, rv, "token", reason);
+        return atl_upstream_failure(r, rv, "token", reason, ATL_M_FAILED_TOKEN);
     }
     id = atl_identity_make(r->pool);
+    t0 = apr_time_now();
     rv = atl_oauth_profile(id, &reason, r->pool, &oc, tok->access_token);
+    atl_metric_observe(ATL_EP_PROFILE, t0);
     if (rv != APR_SUCCESS) {
-        return atl_upstream_failure(r, rv, "profile", reason);
+        return atl_upstream_failure(r, rv, "profile", reason, ATL_M_FAILED_PROFILE);
     }
     if (!id->f[ATL_F_ACCOUNT_STATUS] || strcmp(id->f[ATL_F_ACCOUNT_STATUS], "active")) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
@@ -218,12 +229,16 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
                       id->f[ATL_F_ACCOUNT_ID],
                       id->f[ATL_F_ACCOUNT_STATUS] ? id->f[ATL_F_ACCOUNT_STATUS]
                                                   : "missing");
+        atl_metric_inc(ATL_M_FAILED_REFUSED);
         return atl_error_page(r, HTTP_FORBIDDEN, "This Atlassian account is not active.");
     }
     if (pending.flags & ATL_PENDING_SITES) {
+        t0 = apr_time_now();
         rv = atl_oauth_sites(&id->sites, &reason, r->pool, &oc, tok->access_token);
+        atl_metric_observe(ATL_EP_RESOURCES, t0);
         if (rv != APR_SUCCESS) {
-            return atl_upstream_failure(r, rv, "accessible-resources", reason);
+            return atl_upstream_failure(r, rv, "accessible-resources", reason,
+                                        ATL_M_FAILED_SITES);
         }
         atl_identity_join_sites(id, r->pool);
     }
@@ -265,6 +280,7 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
     back = atl_redirect_is_local(pending.return_url) ? pending.return_url : "/";
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ATL00046: account %s logged in",
                   id->f[ATL_F_ACCOUNT_ID]);
+    atl_metric_inc(ATL_M_LOGIN_COMPLETED);
     /* A form POST kept for this login: the page that sends it again. */
     return atl_post_after_login(r, z, c, pending.state, back);
 }
@@ -280,12 +296,14 @@ static int atl_callback_error(request_rec *r, session_rec *z, const atl_srv_conf
     /* The state first: an error= that belongs to no pending login of this
      * browser says nothing about Atlassian and must not alarm anyone. */
     if ((rc = atl_callback_take_state(&pending, &list, r, z, c, cb->state)) != OK) {
+        atl_metric_inc(ATL_M_FAILED_STATE);
         return rc;
     }
     if (!strcmp(cb->error, "access_denied")) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "ATL00047: the user declined consent at Atlassian "
                       "(error=access_denied)");
+        atl_metric_inc(ATL_M_FAILED_CONSENT);
         return atl_error_page(r, HTTP_FORBIDDEN,
                               "Access to your Atlassian account was not granted, "
                               "so you are not signed in.");
@@ -295,6 +313,7 @@ static int atl_callback_error(request_rec *r, session_rec *z, const atl_srv_conf
                   "error=%s (check AtlassianClientID, AtlassianScope and the "
                   "app's permissions in the developer console)",
                   error);
+    atl_metric_inc(ATL_M_FAILED_AUTHORIZE);
     return atl_error_page(r, HTTP_BAD_GATEWAY,
                           "Atlassian could not complete the sign-in.");
 }

@@ -30,6 +30,7 @@
 #include "atl_refresh.h"
 #include "atl_seal.h"
 #include "mod_atl_cache.h"
+#include "mod_atl_metrics.h"
 #include "mod_atl_refresh.h"
 #include "mod_atl_session.h"
 
@@ -116,16 +117,20 @@ static atl_rf_e atl_refresh_call(atl_refresh_t **out, request_rec *r,
     atl_refresh_t *rf = apr_pcalloc(r->pool, sizeof(*rf));
     const char *reason = NULL;
     apr_status_t rv;
+    apr_time_t t0;
 
     *out = rf;
     atl_refresh_oauth_conf(&oc, c);
+    t0 = apr_time_now();
     rv = atl_oauth_refresh(&tok, &reason, r->pool, &oc, id->refresh_token);
+    atl_metric_observe(ATL_EP_TOKEN, t0);
     if (rv == ATL_E_GRANT) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "ATL00212: account %s: Atlassian refused the refresh "
                       "token (%s): the login is over, a new one is needed",
                       id->f[ATL_F_ACCOUNT_ID], reason ? reason : "invalid_grant");
         rf->ended = 1;
+        atl_metric_inc(ATL_M_REFRESH_FAILED);
         return ATL_RF_ENDED;
     }
     if (rv != APR_SUCCESS) {
@@ -137,6 +142,7 @@ static atl_rf_e atl_refresh_call(atl_refresh_t **out, request_rec *r,
                       rv == ATL_E_TIMEOUT ? " (raise AtlassianTimeout or check "
                                             "the network)"
                                           : "");
+        atl_metric_inc(ATL_M_REFRESH_FAILED);
         return ATL_RF_FAILED;
     }
     rf->access_token = tok->access_token;
@@ -146,6 +152,7 @@ static atl_rf_e atl_refresh_call(atl_refresh_t **out, request_rec *r,
         APLOG_MARK, APLOG_DEBUG, 0, r, "ATL00214: account %s: access token refreshed%s",
         id->f[ATL_F_ACCOUNT_ID],
         tok->refresh_token ? "" : " (no new refresh token: the old one is kept)");
+    atl_metric_inc(ATL_M_REFRESH_DONE);
     return ATL_RF_DONE;
 }
 

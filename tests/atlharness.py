@@ -594,10 +594,12 @@ def parse_set_cookie(value):
 
 class Browser:
     """A browser-like client: one cookie jar for the httpd under test, never
-    follows redirects by itself."""
+    follows redirects by itself. source_address: the local address it
+    connects from (127.0.0.2: a client that is not the proxy in front)."""
 
-    def __init__(self, httpd, ca_file=None):
+    def __init__(self, httpd, ca_file=None, source_address=None):
         self.httpd = httpd
+        self.source = (source_address, 0) if source_address else None
         self.cookies = {}
         self.ca_file = ca_file or (httpd.certs["ca"] if httpd.certs else None)
         self.history = []
@@ -621,9 +623,11 @@ class Browser:
             host, port, target = "127.0.0.1", self.httpd.port, url
         ours = (host == "127.0.0.1" and port == self.httpd.port)
         if u.scheme == "https":
-            conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=self._ssl())
+            conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=self._ssl(),
+                                               source_address=self.source)
         else:
-            conn = http.client.HTTPConnection(host, port, timeout=timeout)
+            conn = http.client.HTTPConnection(host, port, timeout=timeout,
+                                              source_address=self.source)
         hdrs = {"User-Agent": "atl-test-browser/1.0"}
         if accept is not None:
             hdrs["Accept"] = accept

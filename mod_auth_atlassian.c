@@ -53,7 +53,7 @@ static int atl_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
                      "the mod_session of httpd 2.4?");
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    if (atl_http_global_init() != APR_SUCCESS) {
+    if (atl_http_global_init(pconf) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                      "ATL00003: libcurl could not be initialised");
         return HTTP_INTERNAL_SERVER_ERROR;

@@ -50,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * cuts them for the log (atl_oauth.c). */
     atl_json_parse_error(&error, &description, p, (const char *)data, size);
     if (error) {
-        FUZZ_CHECK(*error && strlen(error) <= 4096 && !fuzz_has_ctl(error, strlen(error)));
+        FUZZ_CHECK(*error && strlen(error) <= 4096
+                   && !fuzz_has_ctl(error, strlen(error)));
     }
     if (description) {
         FUZZ_CHECK(*description && strlen(description) <= 4096

@@ -141,7 +141,7 @@ static const char *atl_http_failed_step(CURLcode cc)
 #define ATL_HTTP_MAX_IDLE 8
 
 /* What the process shares between calls; set up by atl_http_global_init.
- * Without it (unit tests that skip it) every call has a handle of its own. */
+ * Without it (no pool given) every call has a handle of its own. */
 static struct {
     apr_pool_t *pool;
     apr_thread_mutex_t *idle_lock;
@@ -166,17 +166,46 @@ static void atl_http_unlock(CURL *handle, curl_lock_data data, void *userptr)
     }
 }
 
-/* The share object for TLS sessions and DNS, with a lock per kind of data.
- * Failure leaves calls without it, which only costs speed. */
-static void atl_http_share_init(void)
+/* At the end of a configuration cycle (pconf's cleanup; httpd may unload
+ * the module right after, and a graceful restart starts a new cycle): the
+ * idle handles and the share go, so nothing is left behind unreachable. */
+static apr_status_t atl_http_share_cleanup(void *data)
+{
+    int i;
+
+    /* The mutexes (of the same pool) went first: libcurl's lock calls
+     * during the cleanup below must not reach them. */
+    for (i = 0; i < CURL_LOCK_DATA_LAST; i++) {
+        atl_http_shared.share_lock[i] = NULL;
+    }
+    atl_http_shared.idle_lock = NULL;
+    for (i = 0; i < atl_http_shared.nidle; i++) {
+        curl_easy_cleanup(atl_http_shared.idle[i]);
+    }
+    if (atl_http_shared.share) {
+        curl_share_cleanup(atl_http_shared.share);
+    }
+    memset(&atl_http_shared, 0, sizeof(atl_http_shared));
+    return APR_SUCCESS;
+}
+
+/* The share object for TLS sessions and DNS, with a lock per kind of data,
+ * and the lock of the idle handles; they live as long as pconf. Failure
+ * leaves calls without them, which only costs speed. */
+static void atl_http_share_init(apr_pool_t *pconf)
 {
     CURLSH *sh;
     int i;
 
-    if (apr_pool_create(&atl_http_shared.pool, NULL) != APR_SUCCESS) {
+    if (atl_http_shared.pool) {
+        return;
+    }
+    if (apr_pool_create(&atl_http_shared.pool, pconf) != APR_SUCCESS) {
         atl_http_shared.pool = NULL;
         return;
     }
+    apr_pool_cleanup_register(atl_http_shared.pool, NULL, atl_http_share_cleanup,
+                              apr_pool_cleanup_null);
     for (i = 0; i < CURL_LOCK_DATA_LAST; i++) {
         if (apr_thread_mutex_create(&atl_http_shared.share_lock[i],
                                     APR_THREAD_MUTEX_DEFAULT, atl_http_shared.pool)
@@ -262,23 +291,18 @@ const char *atl_http_hide(apr_pool_t *p, const char *s, const char *secret)
     return out ? apr_pstrcat(p, out, s, NULL) : s;
 }
 
-apr_status_t atl_http_global_init(void)
+apr_status_t atl_http_global_init(apr_pool_t *pconf)
 {
     /* httpd runs post_config twice, and a graceful restart may run it
-     * again: the flag keeps this process to a single initialisation. */
-    static int done = 0;
-    apr_status_t rv = APR_SUCCESS;
-
-    if (!done) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            rv = APR_EGENERAL;
-        }
-        else {
-            done = 1;
-            atl_http_share_init();
-        }
+     * again; curl_global_init counts its calls, and the share is made
+     * anew for each configuration cycle. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        return APR_EGENERAL;
     }
-    return rv;
+    if (pconf) {
+        atl_http_share_init(pconf);
+    }
+    return APR_SUCCESS;
 }
 
 apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,

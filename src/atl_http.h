@@ -32,8 +32,10 @@ typedef struct {
  * alone: they are no secret, and replacing them would garble the text. */
 const char *atl_http_hide(apr_pool_t *p, const char *s, const char *secret);
 
-/* Once per process, at startup (curl_global_init). */
-apr_status_t atl_http_global_init(void);
+/* At startup, once per configuration cycle (curl_global_init). With pconf,
+ * calls of this process then reuse connections and TLS sessions until
+ * pconf is cleared; without it, each call has a connection of its own. */
+apr_status_t atl_http_global_init(apr_pool_t *pconf);
 
 /* Perform one request. TLS peer and host verification are always on;
  * redirects are not followed; only http and https are allowed.

@@ -1551,7 +1551,7 @@ int main(void)
     unsetenv("HTTPS_PROXY");
     unsetenv("ALL_PROXY");
     unsetenv("all_proxy");
-    if (atl_http_global_init() != APR_SUCCESS) {
+    if (atl_http_global_init(NULL) != APR_SUCCESS) {
         fprintf(stderr, "curl_global_init failed\n");
         return 1;
     }

@@ -92,6 +92,48 @@ atl_identity_t *atl_identity_make(apr_pool_t *p)
     return apr_pcalloc(p, sizeof(atl_identity_t));
 }
 
+static const char *dup_or_null(apr_pool_t *p, const char *s)
+{
+    return s ? apr_pstrdup(p, s) : NULL;
+}
+
+atl_identity_t *atl_identity_copy(apr_pool_t *p, const atl_identity_t *id)
+{
+    atl_identity_t *c;
+    int i, j;
+
+    if (id == NULL) {
+        return NULL;
+    }
+    c = apr_pmemdup(p, id, sizeof(*id));
+    for (i = 0; i < ATL_F_COUNT; i++) {
+        c->f[i] = dup_or_null(p, id->f[i]);
+    }
+    c->refresh_token = dup_or_null(p, id->refresh_token);
+    if (id->sites) {
+        c->sites = apr_array_make(p, id->sites->nelts > 0 ? id->sites->nelts : 1,
+                                  sizeof(atl_site_t));
+        for (i = 0; i < id->sites->nelts; i++) {
+            const atl_site_t *s = &APR_ARRAY_IDX(id->sites, i, atl_site_t);
+            atl_site_t *t = apr_array_push(c->sites);
+
+            t->id = dup_or_null(p, s->id);
+            t->name = dup_or_null(p, s->name);
+            t->host = dup_or_null(p, s->host);
+            t->scopes = NULL;
+            if (s->scopes) {
+                t->scopes = apr_array_make(p, s->scopes->nelts > 0 ? s->scopes->nelts : 1,
+                                           sizeof(const char *));
+                for (j = 0; j < s->scopes->nelts; j++) {
+                    APR_ARRAY_PUSH(t->scopes, const char *) =
+                        dup_or_null(p, APR_ARRAY_IDX(s->scopes, j, const char *));
+                }
+            }
+        }
+    }
+    return c;
+}
+
 static int is_ctl(unsigned char c)
 {
     return c < 0x20 || c == 0x7f;

@@ -63,6 +63,9 @@ const char *atl_identity_json_name(atl_field_e f);
 /* A new, empty identity. */
 atl_identity_t *atl_identity_make(apr_pool_t *p);
 
+/* A deep copy of id in p: no string or array of it is shared. */
+atl_identity_t *atl_identity_copy(apr_pool_t *p, const atl_identity_t *id);
+
 /* Clean a value for storage: control characters (< 0x20, 0x7f) removed,
  * cut to at most max bytes without splitting a UTF-8 sequence. Returns
  * NULL when nothing is left. */

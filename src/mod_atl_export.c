@@ -86,11 +86,17 @@ static void atl_clean_table(request_rec *r, apr_table_t *t, const char *const *w
     int i, n = 0, f, next = 0;
 
     for (i = 0; i < arr->nelts; i++) {
-        if (!e[i].key || !atl_key_prefixed(e[i].key, words)) {
+        /* The module's own entries are known by their pointers, which is
+         * cheaper than reading their names; every other entry under those
+         * names goes. */
+        if (!e[i].key || apr_tolower((unsigned char)e[i].key[0]) != words[0][0]) {
             continue;
         }
         if ((f = atl_own_entry(&e[i], id, pass, header, &next)) >= 0) {
             *have |= (apr_uint32_t)1 << f;
+            continue;
+        }
+        if (!atl_key_prefixed(e[i].key, words)) {
             continue;
         }
         if (n == (int)(sizeof(doomed) / sizeof(doomed[0]))) {

@@ -33,7 +33,7 @@ static const char *atl_parse_require(cmd_parms *cmd, const char *line,
         APR_ARRAY_PUSH(args, const char *) = w;
     }
     if (!args->nelts) {
-        return "this Require needs at least one value";
+        return "ATL00516: this Require needs at least one value";
     }
     *parsed = args;
     return NULL;

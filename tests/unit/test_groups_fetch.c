@@ -459,6 +459,8 @@ static Suite *fetch_suite(void)
 
 int main(void)
 {
+    /* The shared HTTP state makes a pool of its own: APR first. */
+    apr_initialize();
     if (atl_http_global_init() != APR_SUCCESS) {
         return EXIT_FAILURE;
     }

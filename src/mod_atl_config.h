@@ -61,6 +61,7 @@ typedef struct {
     int require_sites;    /* a Require atlassian-site is here */
     int unauth;           /* atl_unauth_e, -1: unset */
     apr_int64_t lifetime; /* -1: unset */
+    int preserve_post;    /* AtlassianPreservePost, -1: unset */
 } atl_dir_conf;
 
 extern const command_rec atl_cmds[];

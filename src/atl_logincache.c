@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include <apr_allocator.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
@@ -31,6 +32,9 @@ typedef struct {
 } lc_entry_t;
 
 struct atl_logincache_t {
+    /* The parent of the entries' pools, with an allocator of its own:
+     * entries come and go while requests run, in any thread, always under
+     * the mutex, and never touch an allocator that other code uses. */
     apr_pool_t *pool;
 #if APR_HAS_THREADS
     apr_thread_mutex_t *mutex;
@@ -42,6 +46,7 @@ struct atl_logincache_t {
 apr_status_t atl_logincache_make(atl_logincache_t **lcp, apr_pool_t *p, int slots)
 {
     atl_logincache_t *lc;
+    apr_allocator_t *alloc;
     apr_status_t rv = APR_SUCCESS;
 
     *lcp = NULL;
@@ -49,7 +54,14 @@ apr_status_t atl_logincache_make(atl_logincache_t **lcp, apr_pool_t *p, int slot
         return APR_EINVAL;
     }
     lc = apr_pcalloc(p, sizeof(*lc));
-    lc->pool = p;
+    if ((rv = apr_allocator_create(&alloc)) != APR_SUCCESS) {
+        return rv;
+    }
+    if ((rv = apr_pool_create_ex(&lc->pool, p, NULL, alloc)) != APR_SUCCESS) {
+        apr_allocator_destroy(alloc);
+        return rv;
+    }
+    apr_allocator_owner_set(alloc, lc->pool);
     lc->slots = slots;
     lc->entry = apr_pcalloc(p, sizeof(lc_entry_t) * (apr_size_t)slots);
 #if APR_HAS_THREADS

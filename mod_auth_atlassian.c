@@ -428,6 +428,7 @@ static void atl_register_hooks(apr_pool_t *p)
     atl_metrics_register(p);
     ap_hook_check_config(atl_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(atl_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(atl_session_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_read_request(atl_post_read_request, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_header_parser(atl_header_parser, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_check_authn(atl_check_authn, NULL, NULL, APR_HOOK_MIDDLE,

@@ -147,6 +147,40 @@ for n, g in enumerate(["I1\naabc\nt1\n.\n.\n", "I2\naabc\nt1\n.\n",
                        "I1\naabc\nt1\nSid\n.\n", "I1\naabc\nt1\n\n.\n"]):
     add(I, "bad-%02d" % n, g)
 
+
+def varint(v):
+    out = b""
+    while v >= 0x80:
+        out += bytes([(v & 0x7f) | 0x80])
+        v >>= 7
+    return out + bytes([v])
+
+
+def rec(tag, value):
+    value = value.encode() if isinstance(value, str) else value
+    return bytes([tag]) + varint(len(value)) + value
+
+
+# Format 2 (src/atl_identity_codec.c): field numbers, a common value or
+# prefix by its index (0x80 | number), a copy of an earlier field (0x40 |
+# number), then expiry 0x30, refresh 0x31, sites 0x32, site 0x33/0x34/0x35.
+add(I, "v2-minimal", b"\x02\x01" + rec(1, "abc") + b"\x00")
+add(I, "v2-full", b"\x02" + varint(1700000000) + rec(1, "112233aa-bb11-cc22-33dd-445566abcabc")
+    + rec(2, "mia@example.com") + rec(3, "Mia Krystof") + rec(4, "mkrystof")
+    + b"\x85\x00" + varint(17) + b"112233aa/1234abcd" + b"\x86\x00\x00" + b"\x87\x00\x00"
+    + b"\x88\x00\x00" + b"\x89\x02" + varint(6) + b"Sydney" + b"\x8a\x00\x00"
+    + rec(11, "Designer") + rec(12, "Design team") + b"\x4d\x02" + rec(14, "Sydney")
+    + rec(15, "ACCESS.TOKEN") + b"\x30" + varint(1700003600) + rec(0x31, "REFRESH-TOKEN")
+    + b"\x32" + rec(0x33, "1324a887-45db-1bf4-1e99-ef0ff456d421") + rec(0x34, "acme")
+    + rec(0x35, "acme.atlassian.net") + b"\x00")
+for n, g in enumerate([b"\x02\x01\x00", b"\x02\x01" + rec(1, "abc"),
+                       b"\x02\x01" + rec(1, "abc") + b"\x00\x00",
+                       b"\x02\x01" + rec(1, "abc") + b"\x86\x07\x00\x00",
+                       b"\x02\x01" + rec(1, "abc") + b"\x43\x02\x00",
+                       b"\x02\x01" + rec(1, "abc") + b"\xc2\x01\x00",
+                       b"\x02" + b"\xff" * 10 + rec(1, "abc") + b"\x00"]):
+    add(I, "v2-bad-%02d" % n, g)
+
 # -- pending logins -------------------------------------------------------------
 ST = "state"
 add(ST, "one", "%s 1700000000 1 %%2Fprotected%%2Fcgi%%2Fprintenv.cgi%%3Fa%%3D1\n" % STATE)
@@ -233,10 +267,11 @@ def seal(secret, purpose, plain, iv):
 
 
 U = "unseal"
-ident = seeds[I]["full"]
+ident = seeds[I]["v2-full"]
 pend = seeds[ST]["one"]
 add(U, "login-new-key", seal(SECRETS[0], b"login", ident, b"\x01" * 12))
 add(U, "login-old-key", seal(SECRETS[1], b"login", seeds[I]["minimal"], b"\x02" * 12))
+add(U, "login-format-1", seal(SECRETS[0], b"login", seeds[I]["full"], b"\x06" * 12))
 add(U, "pending", seal(SECRETS[0], b"pending", pend, b"\x03" * 12))
 add(U, "empty-plain", seal(SECRETS[0], b"login", b"", b"\x04" * 12))
 add(U, "other-key", seal(b"x" * 40, b"login", ident, b"\x05" * 12))

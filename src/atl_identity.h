@@ -63,6 +63,9 @@ const char *atl_identity_json_name(atl_field_e f);
 /* A new, empty identity. */
 atl_identity_t *atl_identity_make(apr_pool_t *p);
 
+/* A deep copy of id in p: no string or array of it is shared. */
+atl_identity_t *atl_identity_copy(apr_pool_t *p, const atl_identity_t *id);
+
 /* Clean a value for storage: control characters (< 0x20, 0x7f) removed,
  * cut to at most max bytes without splitting a UTF-8 sequence. Returns
  * NULL when nothing is left. */
@@ -76,8 +79,11 @@ int atl_identity_has_control(const char *s, apr_size_t len);
 /* Set ATL_F_SITES and ATL_F_SITE_IDS from id->sites. */
 void atl_identity_join_sites(atl_identity_t *id, apr_pool_t *p);
 
-/* Serialise for sealing, and back. decode fails with ATL_E_MALFORMED on
- * anything it does not recognise; it is fast (runs on every request). */
+/* Serialise for sealing, and back (atl_identity_codec.c). The encoding is
+ * binary: *len bytes, NUL bytes among them. decode reads it and the first,
+ * text format; it fails with ATL_E_MALFORMED on anything it does not
+ * recognise. A new field needs one line in atl_identity_fields[] (its
+ * names, the next storage number, its bound). */
 apr_status_t atl_identity_encode(const char **out, apr_size_t *len, apr_pool_t *p,
                                  const atl_identity_t *id);
 apr_status_t atl_identity_decode(atl_identity_t **id, apr_pool_t *p, const char *s,

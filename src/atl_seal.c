@@ -12,6 +12,7 @@
 
 #include <apr_encode.h>
 #include <apr_strings.h>
+#include <apr_thread_proc.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -47,7 +48,44 @@ struct atl_seal_keys_t {
     unsigned char (*key)[SEAL_KEY_LEN];
     unsigned char hash_key[SEAL_KEY_LEN];
     const EVP_CIPHER *cipher; /* seal_gcm, or EVP_aes_256_gcm() */
+#if APR_HAS_THREADS
+    /* Each thread's decryption context, made on its first unseal and kept
+     * (freed when the thread ends): a new context on every request costs
+     * more than the decryption itself. NULL: a new one each time. */
+    apr_threadkey_t *ctx_key;
+#endif
 };
+
+#if APR_HAS_THREADS
+static void thread_ctx_free(void *ctx)
+{
+    EVP_CIPHER_CTX_free(ctx);
+}
+#endif
+
+/* A decryption context for this thread; *owned: the caller frees it. */
+static EVP_CIPHER_CTX *thread_ctx(const atl_seal_keys_t *keys, int *owned)
+{
+    EVP_CIPHER_CTX *ctx;
+
+    *owned = 1;
+#if APR_HAS_THREADS
+    if (keys->ctx_key) {
+        void *v = NULL;
+
+        if (apr_threadkey_private_get(&v, keys->ctx_key) == APR_SUCCESS && v) {
+            *owned = 0;
+            return v;
+        }
+        ctx = EVP_CIPHER_CTX_new();
+        if (ctx && apr_threadkey_private_set(ctx, keys->ctx_key) == APR_SUCCESS) {
+            *owned = 0;
+        }
+        return ctx;
+    }
+#endif
+    return EVP_CIPHER_CTX_new();
+}
 
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
 /* AES-256-GCM fetched once per process, at startup (with OpenSSL 3,
@@ -134,6 +172,11 @@ apr_status_t atl_seal_keys_make(atl_seal_keys_t **keys, const char **errmsg,
             return APR_EGENERAL;
         }
     }
+#if APR_HAS_THREADS
+    if (apr_threadkey_private_create(&k->ctx_key, thread_ctx_free, p) != APR_SUCCESS) {
+        k->ctx_key = NULL;
+    }
+#endif
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
     if (seal_gcm == NULL) {
         seal_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
@@ -214,7 +257,15 @@ static int open_with(EVP_CIPHER_CTX *ctx, const EVP_CIPHER *cipher,
     int outl = 0, finl = 0;
 
     memcpy(tag, ct + ctlen, SEAL_TAG_LEN);
-    if (EVP_DecryptInit_ex(ctx, cipher, NULL, key, iv) != 1
+    /* A context that has the cipher already keeps it: only the key and
+     * the IV are set, and the state of the last message is reset. */
+    if (EVP_CIPHER_CTX_get0_cipher(ctx) != NULL
+        && EVP_CIPHER_CTX_get0_cipher(ctx) != cipher && EVP_CIPHER_CTX_reset(ctx) != 1) {
+        return 0;
+    }
+    if (EVP_DecryptInit_ex(ctx, EVP_CIPHER_CTX_get0_cipher(ctx) ? NULL : cipher, NULL,
+                           key, iv)
+            != 1
         || EVP_DecryptUpdate(ctx, NULL, &outl, buf, 1) != 1
         || EVP_DecryptUpdate(ctx, NULL, &outl, (const unsigned char *)purpose,
                              (int)strlen(purpose))
@@ -241,10 +292,9 @@ apr_status_t atl_unseal(const char **plain, apr_size_t *len, apr_pool_t *p,
 {
     EVP_CIPHER_CTX *ctx = NULL;
     unsigned char *buf, *out;
-    const char *canon;
-    apr_size_t slen, blen = 0, ctlen;
+    apr_size_t slen, blen = 0, ctlen, want;
     apr_status_t rv = ATL_E_UNSEAL;
-    int i;
+    int i, owned = 1;
 
     *plain = NULL;
     if (len) {
@@ -262,28 +312,37 @@ apr_status_t atl_unseal(const char **plain, apr_size_t *len, apr_pool_t *p,
         return ATL_E_UNSEAL;
     }
 
-    if (apr_decode_base64_binary(NULL, sealed, (apr_ssize_t)slen, APR_ENCODE_NONE, &blen)
-        != APR_SUCCESS) {
+    /* Only the one canonical spelling is accepted, so that every change to
+     * the string is a failure. The decoder accepts both alphabets and
+     * padding, and ignores the unused low bits of the last character: the
+     * other alphabet and padding are refused here, a length no encoding
+     * has too, and the last characters must be what the last bytes encode
+     * to. One pass of decoding into a buffer of the exact size. */
+    if (slen % 4 == 1 || strpbrk(sealed, "+/=") != NULL) {
         return ATL_E_UNSEAL;
     }
-    buf = apr_palloc(p, blen + 1);
+    want = slen / 4 * 3 + (slen % 4 ? slen % 4 - 1 : 0);
+    buf = apr_palloc(p, want + 1);
     if (apr_decode_base64_binary(buf, sealed, (apr_ssize_t)slen, APR_ENCODE_NONE, &blen)
             != APR_SUCCESS
-        || blen < SEAL_OVERHEAD || buf[0] != SEAL_VERSION) {
+        || blen != want || blen < SEAL_OVERHEAD || buf[0] != SEAL_VERSION) {
         return ATL_E_UNSEAL;
     }
-    /* The decoder accepts both alphabets, padding and ignores the unused
-     * low bits of the last character; only the one canonical spelling is
-     * accepted, so that every change to the string is a failure. */
-    canon =
-        apr_pencode_base64_binary(p, buf, (apr_ssize_t)blen, APR_ENCODE_BASE64URL, NULL);
-    if (canon == NULL || strcmp(canon, sealed) != 0) {
-        return ATL_E_UNSEAL;
+    {
+        apr_size_t tail = blen % 3 ? blen % 3 : 3, tlen = 0;
+        char last[5];
+
+        if (apr_encode_base64_binary(last, buf + blen - tail, (apr_ssize_t)tail,
+                                     APR_ENCODE_BASE64URL, &tlen)
+                != APR_SUCCESS
+            || tlen > slen || memcmp(last, sealed + slen - tlen, tlen) != 0) {
+            return ATL_E_UNSEAL;
+        }
     }
 
     ctlen = blen - SEAL_OVERHEAD;
     out = apr_palloc(p, ctlen + 1);
-    ctx = EVP_CIPHER_CTX_new();
+    ctx = thread_ctx(keys, &owned);
     if (ctx == NULL) {
         return APR_ENOMEM;
     }
@@ -298,7 +357,9 @@ apr_status_t atl_unseal(const char **plain, apr_size_t *len, apr_pool_t *p,
             break;
         }
     }
-    EVP_CIPHER_CTX_free(ctx);
+    if (owned) {
+        EVP_CIPHER_CTX_free(ctx);
+    }
     return rv;
 }
 

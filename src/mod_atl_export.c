@@ -14,6 +14,7 @@
 #include "http_protocol.h"
 #include "http_request.h"
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include "mod_atl_export.h"
@@ -30,6 +31,10 @@ static const char *const atl_words_http_var[] = {"http", "x", "atlassian", NULL}
  * "x_atlassian_email". */
 static int atl_key_prefixed(const char *key, const char *const *words)
 {
+    /* Most names differ in their first letter: no call for those. */
+    if (apr_tolower((unsigned char)key[0]) != words[0][0]) {
+        return 0;
+    }
     for (; *words; words++) {
         apr_size_t n = strlen(*words);
 
@@ -43,21 +48,26 @@ static int atl_key_prefixed(const char *key, const char *const *words)
 
 /* The field whose value the module put into an entry: the key is the very
  * name string the module uses and the value the very string of the login
- * (apr_table_setn keeps both pointers; a value that any other module set,
- * even under the same name, is another string). -1: not the module's. */
+ * (apr_table_addn keeps both pointers; a value that any other module set,
+ * even under the same name, is another string). -1: not the module's.
+ * The module adds its entries in field order, so the search starts at
+ * *next, the field after the last one found: a table the module filled
+ * costs one comparison per entry, not one per field. */
 static int atl_own_entry(const apr_table_entry_t *e, const atl_identity_t *id, int pass,
-                         int header)
+                         int header, int *next)
 {
-    int f;
+    int i;
 
     if (!id || !pass) {
         return -1;
     }
-    for (f = 0; f < ATL_F_COUNT; f++) {
+    for (i = 0; i < ATL_F_COUNT; i++) {
+        int f = (*next + i) % ATL_F_COUNT;
         const char *name =
             header ? atl_identity_header_name(f) : atl_identity_var_name(f);
 
         if (e->key == name) {
+            *next = f + 1;
             return e->val == id->f[f] ? f : -1;
         }
     }
@@ -73,14 +83,20 @@ static void atl_clean_table(request_rec *r, apr_table_t *t, const char *const *w
     const apr_array_header_t *arr = apr_table_elts(t);
     const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
     const char *doomed[16];
-    int i, n = 0, f;
+    int i, n = 0, f, next = 0;
 
     for (i = 0; i < arr->nelts; i++) {
-        if (!e[i].key || !atl_key_prefixed(e[i].key, words)) {
+        /* The module's own entries are known by their pointers, which is
+         * cheaper than reading their names; every other entry under those
+         * names goes. */
+        if (!e[i].key || apr_tolower((unsigned char)e[i].key[0]) != words[0][0]) {
             continue;
         }
-        if ((f = atl_own_entry(&e[i], id, pass, header)) >= 0) {
+        if ((f = atl_own_entry(&e[i], id, pass, header, &next)) >= 0) {
             *have |= (apr_uint32_t)1 << f;
+            continue;
+        }
+        if (!atl_key_prefixed(e[i].key, words)) {
             continue;
         }
         if (n == (int)(sizeof(doomed) / sizeof(doomed[0]))) {
@@ -131,6 +147,9 @@ void atl_export(request_rec *r, const atl_identity_t *id, const atl_dir_conf *d)
     if (!id) {
         return;
     }
+    /* What is missing is absent under every spelling now (the scans above
+     * removed all else): added without another search of the table, so
+     * the work grows with the number of fields, not with its square. */
     for (f = 0; f < ATL_F_COUNT; f++) {
         const char *v = id->f[f];
 
@@ -138,10 +157,10 @@ void atl_export(request_rec *r, const atl_identity_t *id, const atl_dir_conf *d)
             continue;
         }
         if ((pass & ATL_PASS_ENV) && !(env & ((apr_uint32_t)1 << f))) {
-            apr_table_setn(r->subprocess_env, atl_identity_var_name(f), v);
+            apr_table_addn(r->subprocess_env, atl_identity_var_name(f), v);
         }
         if ((pass & ATL_PASS_HEADERS) && !(hdr & ((apr_uint32_t)1 << f))) {
-            apr_table_setn(r->headers_in, atl_identity_header_name(f), v);
+            apr_table_addn(r->headers_in, atl_identity_header_name(f), v);
         }
     }
 }

@@ -16,6 +16,7 @@
 #include <apr_hash.h>
 #include <apr_strings.h>
 
+#include "atl_logincache.h"
 #include "atl_seal.h"
 #include "atl_state.h"
 #include "mod_atl_refresh.h"
@@ -32,6 +33,26 @@ static APR_OPTIONAL_FN_TYPE(ap_session_load) * atl_session_load;
 static APR_OPTIONAL_FN_TYPE(ap_session_get) * atl_session_get;
 static APR_OPTIONAL_FN_TYPE(ap_session_set) * atl_session_set;
 static APR_OPTIONAL_FN_TYPE(ap_session_save) * atl_session_save;
+
+/* Slots of the memo of verified logins: one small pool each, so a few
+ * megabytes per process at most, and far more than the logins a process
+ * sees again within their lifetime on most sites. */
+#define ATL_LOGINCACHE_SLOTS 256
+
+/* The memo of logins this process has verified (src/atl_logincache.c),
+ * made in child_init before any request; requests only go through its
+ * own lock. NULL (no memo) where it could not be made. */
+static atl_logincache_t *atl_logins;
+
+void atl_session_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    if (atl_logincache_make(&atl_logins, pchild, ATL_LOGINCACHE_SLOTS) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+                     "ATL00800: the memo of verified logins could not be made: "
+                     "every request unseals its login");
+        atl_logins = NULL;
+    }
+}
 
 int atl_session_init(void)
 {
@@ -250,6 +271,12 @@ static atl_identity_t *atl_read_login(request_rec *r, session_rec *z,
     if (!sealed) {
         /* nothing to read */
     }
+    else if ((id = atl_logincache_get(atl_logins, r->pool, c->keys, c->purpose_login,
+                                      sealed))
+             != NULL) {
+        /* This very value unsealed and decoded before: the same login.
+         * What depends on the time is checked by the caller. */
+    }
     else if (atl_unseal(&plain, &len, r->pool, c->keys, c->purpose_login, sealed)
              != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
@@ -263,6 +290,9 @@ static atl_identity_t *atl_read_login(request_rec *r, session_rec *z,
                       "ATL00011: the session's login value is not readable: "
                       "treated as not logged in");
         id = NULL;
+    }
+    else {
+        atl_logincache_put(atl_logins, c->keys, c->purpose_login, sealed, id);
     }
     if (chain->z == z) {
         chain->login = id;

@@ -43,6 +43,9 @@ typedef struct {
     apr_table_t *sub_headers;
 } atl_req_t;
 
+/* child_init: make this process's memo of verified logins. */
+void atl_session_child_init(apr_pool_t *pchild, server_rec *s);
+
 /* post_config: fetch mod_session's optional functions; 0 when missing. */
 int atl_session_init(void);
 

@@ -1,0 +1,321 @@
+/* Unit tests of the identity's storage format 2 (short, binary), the
+ * first format still being read, deep copies, and the memo of verified
+ * logins. */
+
+#include <string.h>
+
+#include <check.h>
+
+#include "atl_check.h"
+
+#include <apr_strings.h>
+#include <apr_tables.h>
+
+#include "atl_identity.h"
+#include "atl_logincache.h"
+
+/* The profile Atlassian documents for /me, as a login stores it. */
+static atl_identity_t *documented(void)
+{
+    atl_identity_t *id = atl_identity_make(pool);
+
+    id->f[ATL_F_ACCOUNT_ID] = "112233aa-bb11-cc22-33dd-445566abcabc";
+    id->f[ATL_F_EMAIL] = "mia@example.com";
+    id->f[ATL_F_NAME] = "Mia Krystof";
+    id->f[ATL_F_NICKNAME] = "mkrystof";
+    id->f[ATL_F_PICTURE] = "https://avatar-management--avatars.us-west-2.prod.public."
+                           "atl-paas.net/112233aa/1234abcd";
+    id->f[ATL_F_ACCOUNT_TYPE] = "atlassian";
+    id->f[ATL_F_ACCOUNT_STATUS] = "active";
+    id->f[ATL_F_LOCALE] = "en-US";
+    id->f[ATL_F_ZONEINFO] = "Australia/Sydney";
+    id->f[ATL_F_JOB_TITLE] = "Designer";
+    id->f[ATL_F_DEPARTMENT] = "Design team";
+    id->f[ATL_F_ORGANIZATION] = "mia@example.com";
+    id->f[ATL_F_LOCATION] = "Sydney";
+    id->login_time = 1764950000;
+    return id;
+}
+
+static atl_identity_t *decode_ok(const char *enc, apr_size_t len)
+{
+    atl_identity_t *back = NULL;
+
+    ck_assert_int_eq(atl_identity_decode(&back, pool, enc, len), APR_SUCCESS);
+    ck_assert_ptr_nonnull(back);
+    return back;
+}
+
+static void assert_same(const atl_identity_t *a, const atl_identity_t *b)
+{
+    int f;
+
+    for (f = 0; f < ATL_F_COUNT; f++) {
+        if (a->f[f] == NULL) {
+            ck_assert_msg(b->f[f] == NULL, "%s appeared", atl_identity_var_name(f));
+        }
+        else {
+            ck_assert_msg(b->f[f] != NULL, "%s lost", atl_identity_var_name(f));
+            ck_assert_str_eq(a->f[f], b->f[f]);
+        }
+    }
+    ck_assert(a->login_time == b->login_time);
+}
+
+START_TEST(documented_profile_is_short)
+{
+    atl_identity_t *id = documented();
+    const char *enc;
+    apr_size_t len;
+
+    ck_assert_int_eq(atl_identity_encode(&enc, &len, pool, id), APR_SUCCESS);
+    /* Format 1 took 276 bytes for this profile: common values, the avatar
+     * host and the repeated email are a byte or two each now. */
+    ck_assert_msg(len <= 170, "%u bytes", (unsigned)len);
+    /* The time is read back, and LOGIN_TIME derived from it. */
+    id->f[ATL_F_LOGIN_TIME] = "1764950000";
+    assert_same(id, decode_ok(enc, len));
+}
+END_TEST
+
+START_TEST(every_form_round_trips)
+{
+    atl_identity_t *id = documented();
+    atl_identity_t *back;
+    const char *enc;
+    apr_size_t len;
+
+    /* A value that is exactly a common value, one with a common prefix,
+     * one that only looks like one, and copies of earlier fields. */
+    id->f[ATL_F_PICTURE] = "https://secure.gravatar.com/avatar/";
+    id->f[ATL_F_ZONEINFO] = "Europe/Berlin";
+    id->f[ATL_F_LOCALE] = "e";
+    id->f[ATL_F_ACCOUNT_TYPE] = "app-like";
+    id->f[ATL_F_EMAIL_VERIFIED] = "false";
+    id->f[ATL_F_NICKNAME] = "Mia Krystof";
+    id->f[ATL_F_LOCATION] = "112233aa-bb11-cc22-33dd-445566abcabc";
+    id->f[ATL_F_ACCESS_TOKEN] = "mia@example.com";
+    id->login_time = 0;
+    ck_assert_int_eq(atl_identity_encode(&enc, &len, pool, id), APR_SUCCESS);
+    back = decode_ok(enc, len);
+    assert_same(id, back);
+    ck_assert_ptr_null(back->f[ATL_F_LOGIN_TIME]);
+}
+END_TEST
+
+START_TEST(first_format_still_read)
+{
+    static const char v1[] =
+        "I1\na112233aa\nemia@example.com\nvtrue\nt1764950000\n"
+        "x1764953600\nrrefresh\nL\nSid1\nNAcme\nHacme.atlassian.net\n.\n";
+    atl_identity_t *back = decode_ok(v1, sizeof(v1) - 1);
+
+    ck_assert_str_eq(back->f[ATL_F_ACCOUNT_ID], "112233aa");
+    ck_assert_str_eq(back->f[ATL_F_EMAIL], "mia@example.com");
+    ck_assert_str_eq(back->f[ATL_F_EMAIL_VERIFIED], "true");
+    ck_assert_str_eq(back->f[ATL_F_LOGIN_TIME], "1764950000");
+    ck_assert_str_eq(back->f[ATL_F_SITES], "acme.atlassian.net");
+    ck_assert_str_eq(back->refresh_token, "refresh");
+    ck_assert(back->token_expiry == 1764953600);
+}
+END_TEST
+
+/* Encodings of format 2 that must be refused, with their lengths. */
+START_TEST(format2_garbage)
+{
+    static const struct {
+        const char *s;
+        apr_size_t n;
+        const char *why;
+    } bad[] = {
+        {"\x02\x01\x00", 3, "no account id"},
+        {"\x02\x01\x01\x03"
+         "abc",
+         7, "no end"},
+        {"\x02\x01\x01\x03"
+         "abc\x00\x00",
+         9, "bytes after the end"},
+        {"\x02\x01\x01\x03"
+         "abc\x01\x03"
+         "abc\x00",
+         13, "a field twice"},
+        {"\x02\x01\x01\x00\x00", 5, "an empty value"},
+        {"\x02\x01\x01\x04"
+         "abc\x00",
+         8, "a length past the end"},
+        {"\x02\x01\x01\x03"
+         "a\tc\x00",
+         8, "a control character"},
+        {"\x02\x01\x01\x03"
+         "abc\x2f\x01x\x00",
+         11, "an unknown field number"},
+        {"\x02\x01\x01\x03"
+         "abc\x3f\x00",
+         8, "an unknown tag"},
+        {"\x02\x01\x01\x03"
+         "abc\x86\x07\x00\x00",
+         10, "a common value out of range"},
+        {"\x02\x01\x01\x03"
+         "abc\x82\x00\x00\x00",
+         10, "a field without common values"},
+        {"\x02\x01\x01\x03"
+         "abc\x43\x02\x00",
+         9, "a copy of a field not stored"},
+        {"\x02\x01\x01\x03"
+         "abc\x42\x02\x00",
+         9, "a copy into a field already stored"},
+        {"\x02\x01\x01\x03"
+         "abc\xc2\x01\x00",
+         9, "both forms at once"},
+        {"\x02\x01\x01\x03"
+         "abc\x0a\x03yes\x00",
+         11, "email_verified not a boolean"},
+        {"\x02\x01\x01\x03"
+         "abc\x33\x02id\x00",
+         10, "a site without the sites record"},
+        {"\x02\x01\x01\x03"
+         "abc\x32\x34\x01n\x00",
+         11, "a name without a site"},
+        {"\x02\x01\x01\x03"
+         "abc\x32\x32\x00",
+         9, "sites twice"},
+        {"\x02\x01\x01\x03"
+         "abc\x30\x01\x30\x01\x00",
+         11, "expiry twice"},
+        {"\x02\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01\x01\x03"
+         "abc\x00",
+         18, "a time past 63 bits"},
+        {"\x02\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01\x01\x03"
+         "abc\x00",
+         19, "a varint too long"},
+    };
+    atl_identity_t *back;
+    const char *enc;
+    apr_size_t len, cut, i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        back = (atl_identity_t *)1;
+        ck_assert_msg(atl_identity_decode(&back, pool, bad[i].s, bad[i].n)
+                          == ATL_E_MALFORMED,
+                      "decoded: %s", bad[i].why);
+        ck_assert_ptr_null(back);
+    }
+    /* The smallest valid encoding, for contrast. */
+    back = decode_ok("\x02\x01\x01\x03"
+                     "abc\x00",
+                     8);
+    ck_assert_str_eq(back->f[ATL_F_ACCOUNT_ID], "abc");
+    /* Every proper prefix of a full encoding is refused. */
+    ck_assert_int_eq(atl_identity_encode(&enc, &len, pool, documented()), APR_SUCCESS);
+    for (cut = 0; cut < len; cut++) {
+        ck_assert_msg(atl_identity_decode(&back, pool, enc, cut) == ATL_E_MALFORMED,
+                      "prefix of %u bytes decoded", (unsigned)cut);
+    }
+}
+END_TEST
+
+START_TEST(copy_is_deep)
+{
+    atl_identity_t *id = documented(), *c;
+    atl_site_t *s;
+    int f;
+
+    id->sites = apr_array_make(pool, 1, sizeof(atl_site_t));
+    s = apr_array_push(id->sites);
+    s->id = "id1";
+    s->name = "Acme";
+    s->host = "acme.atlassian.net";
+    s->scopes = apr_array_make(pool, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(s->scopes, const char *) = "read:jira-work";
+    id->refresh_token = "refresh";
+    atl_identity_join_sites(id, pool);
+    c = atl_identity_copy(pool, id);
+    assert_same(id, c);
+    for (f = 0; f < ATL_F_COUNT; f++) {
+        ck_assert(id->f[f] == NULL || c->f[f] != id->f[f]);
+    }
+    ck_assert(c->sites != id->sites);
+    ck_assert_str_eq(APR_ARRAY_IDX(c->sites, 0, atl_site_t).host, "acme.atlassian.net");
+    ck_assert_str_eq(
+        APR_ARRAY_IDX(APR_ARRAY_IDX(c->sites, 0, atl_site_t).scopes, 0, const char *),
+        "read:jira-work");
+    ck_assert_str_eq(c->refresh_token, "refresh");
+    ck_assert(c->refresh_token != id->refresh_token);
+    ck_assert_ptr_null(atl_identity_copy(pool, NULL));
+}
+END_TEST
+
+START_TEST(logincache)
+{
+    atl_logincache_t *lc;
+    atl_identity_t *id = documented(), *got, *again;
+    int owner = 0, other = 0;
+    static const char purpose[] = "login", purpose2[] = "login";
+    char sealed[] = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMk";
+
+    ck_assert_int_eq(atl_logincache_make(&lc, pool, 0), APR_EINVAL);
+    ck_assert_int_eq(atl_logincache_make(&lc, pool, 4), APR_SUCCESS);
+    ck_assert_ptr_null(atl_logincache_get(lc, pool, &owner, purpose, sealed));
+    atl_logincache_put(lc, &owner, purpose, sealed, id);
+    got = atl_logincache_get(lc, pool, &owner, purpose, sealed);
+    ck_assert_ptr_nonnull(got);
+    assert_same(id, got);
+    /* A copy each time: a request may change its own without harm. */
+    got->f[ATL_F_EMAIL] = "changed";
+    again = atl_logincache_get(lc, pool, &owner, purpose, sealed);
+    ck_assert_str_eq(again->f[ATL_F_EMAIL], "mia@example.com");
+    /* Only the very value, under the very keys and purpose. */
+    ck_assert_ptr_null(atl_logincache_get(lc, pool, &other, purpose, sealed));
+    ck_assert_ptr_null(atl_logincache_get(lc, pool, &owner, purpose2, sealed));
+    sealed[sizeof(sealed) - 2] ^= 1;
+    ck_assert_ptr_null(atl_logincache_get(lc, pool, &owner, purpose, sealed));
+    sealed[sizeof(sealed) - 2] ^= 1;
+    ck_assert_ptr_null(atl_logincache_get(lc, pool, &owner, purpose, "AQID"));
+    ck_assert_ptr_null(atl_logincache_get(NULL, pool, &owner, purpose, sealed));
+    ck_assert_ptr_null(atl_logincache_get(lc, pool, &owner, purpose, NULL));
+}
+END_TEST
+
+START_TEST(logincache_is_bounded)
+{
+    atl_logincache_t *lc;
+    atl_identity_t *id = documented();
+    int owner = 0, i, found = 0;
+    char sealed[64];
+
+    /* Many values through one slot: the memo holds one, the newest. */
+    ck_assert_int_eq(atl_logincache_make(&lc, pool, 1), APR_SUCCESS);
+    for (i = 0; i < 1000; i++) {
+        apr_snprintf(sealed, sizeof(sealed), "AQ%030d", i);
+        atl_logincache_put(lc, &owner, "login", sealed, id);
+    }
+    for (i = 0; i < 1000; i++) {
+        apr_snprintf(sealed, sizeof(sealed), "AQ%030d", i);
+        found += atl_logincache_get(lc, pool, &owner, "login", sealed) != NULL;
+    }
+    ck_assert_int_eq(found, 1);
+    ck_assert_ptr_nonnull(atl_logincache_get(lc, pool, &owner, "login", sealed));
+}
+END_TEST
+
+static Suite *codec_suite(void)
+{
+    Suite *s = suite_create("identity_codec");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_checked_fixture(tc, atl_check_setup, atl_check_teardown);
+    tcase_add_test(tc, documented_profile_is_short);
+    tcase_add_test(tc, every_form_round_trips);
+    tcase_add_test(tc, first_format_still_read);
+    tcase_add_test(tc, format2_garbage);
+    tcase_add_test(tc, copy_is_deep);
+    tcase_add_test(tc, logincache);
+    tcase_add_test(tc, logincache_is_bounded);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return atl_check_run(codec_suite());
+}

@@ -11,12 +11,15 @@
  *     r<refresh_token>      only when kept
  *     L                     sites were fetched (possibly none)
  *     S<cloud id>           starts a site; N<name> and H<host> follow it
+ *     G<checked>            groups were checked then (decimal seconds)
+ *     g<site/group>         one line per configured group the user is in
  *     .                     the end: a cut encoding is never read as a shorter one
  *
  * Values never hold control characters (checked when encoding and when
  * decoding), so a newline always ends a value. ATL_F_SITES, ATL_F_SITE_IDS
  * and ATL_F_LOGIN_TIME are not stored: decode derives them from the sites
- * and login_time. */
+ * and login_time; ATL_F_GROUPS from the groups. A value written before
+ * groups existed (no G line) decodes as before. */
 
 #include <string.h>
 
@@ -62,6 +65,7 @@ static const field_desc_t fields[ATL_F_COUNT] = {
      ATL_IDENTITY_MAX_FIELD},
     {"ATLASSIAN_SITES", "X-Atlassian-Sites", "sites", 0, 0},
     {"ATLASSIAN_SITE_IDS", "X-Atlassian-Site-Ids", "site_ids", 0, 0},
+    {"ATLASSIAN_GROUPS", "X-Atlassian-Groups", "groups", 0, 0},
     {"ATLASSIAN_LOGIN_TIME", "X-Atlassian-Login-Time", "login_time", 0, 0},
     {"ATLASSIAN_ACCESS_TOKEN", "X-Atlassian-Access-Token", "access_token", 'c',
      ATL_IDENTITY_MAX_TOKEN},
@@ -168,6 +172,26 @@ void atl_identity_join_sites(atl_identity_t *id, apr_pool_t *p)
     }
 }
 
+void atl_identity_join_groups(atl_identity_t *id, apr_pool_t *p)
+{
+    id->f[ATL_F_GROUPS] = NULL;
+    if (id->groups && id->groups->nelts > 0) {
+        id->f[ATL_F_GROUPS] = apr_array_pstrcat(p, id->groups, ',');
+    }
+}
+
+int atl_identity_has_group(const atl_identity_t *id, const char *entry)
+{
+    int i;
+
+    for (i = 0; id->groups && entry && i < id->groups->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(id->groups, i, const char *), entry)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Whether v is fit to be stored: non-empty, at most max bytes, no control
  * character. */
 static int storable(const char *v, apr_size_t max)
@@ -260,6 +284,22 @@ apr_status_t atl_identity_encode(const char **out, apr_size_t *len, apr_pool_t *
             }
             if (host) {
                 push_line(lines, p, 'H', host);
+            }
+        }
+    }
+    if (id->groups) {
+        if (id->groups_checked < 0) {
+            return ATL_E_BADINPUT;
+        }
+        push_line(lines, p, 'G',
+                  apr_psprintf(p, "%" APR_INT64_T_FMT, id->groups_checked));
+        for (i = 0; i < id->groups->nelts && i < ATL_IDENTITY_MAX_GROUPS; i++) {
+            const char *g = APR_ARRAY_IDX(id->groups, i, const char *);
+
+            /* Configured values: one that cannot be stored is left out
+             * (it then does not grant), never stored changed. */
+            if (g && storable(g, ATL_IDENTITY_MAX_FIELD)) {
+                push_line(lines, p, 'g', g);
             }
         }
     }
@@ -390,6 +430,19 @@ apr_status_t atl_identity_decode(atl_identity_t **idp, apr_pool_t *p, const char
             memset(site, 0, sizeof(*site));
             site->id = apr_pstrmemdup(p, v, n);
             break;
+        case 'G':
+            if (id->groups || !parse_time(&id->groups_checked, v, n)) {
+                return ATL_E_MALFORMED;
+            }
+            id->groups = apr_array_make(p, 4, sizeof(const char *));
+            break;
+        case 'g':
+            if (!id->groups || id->groups->nelts >= ATL_IDENTITY_MAX_GROUPS || n == 0
+                || n > ATL_IDENTITY_MAX_FIELD) {
+                return ATL_E_MALFORMED;
+            }
+            APR_ARRAY_PUSH(id->groups, const char *) = apr_pstrmemdup(p, v, n);
+            break;
         case 'N':
         case 'H': {
             const char **slot;
@@ -423,6 +476,7 @@ apr_status_t atl_identity_decode(atl_identity_t **idp, apr_pool_t *p, const char
         id->f[ATL_F_LOGIN_TIME] = apr_psprintf(p, "%" APR_INT64_T_FMT, id->login_time);
     }
     atl_identity_join_sites(id, p);
+    atl_identity_join_groups(id, p);
     *idp = id;
     return APR_SUCCESS;
 }

@@ -34,7 +34,8 @@
 #include <apr_strings.h>
 
 #include "atl_groups.h"
-#include "atl_oauth.h"
+#include "atl_http.h"
+#include "atl_json.h"
 #include "atl_seal.h"
 #include "mod_atl_cache.h"
 #include "mod_atl_groups.h"
@@ -478,40 +479,97 @@ void atl_groups_login(request_rec *r, const atl_srv_conf *c, atl_identity_t *id,
 
 /* ---- again, later ---- */
 
+/* Every configured site fails alike: accessible-resources did not answer. */
+static void atl_fail_all(request_rec *r, atl_gcheck_t *g, const atl_srv_conf *c,
+                         int status, apr_int64_t retry_after, const char *why)
+{
+    apr_array_header_t *names = atl_config_sites(r->pool, c);
+    int i;
+
+    for (i = 0; i < names->nelts; i++) {
+        atl_fail(r, g, APR_ARRAY_IDX(names, i, const char *), status, retry_after, why);
+    }
+}
+
+/* The user's sites now, with their scopes. Called here rather than through
+ * atl_oauth_sites because the status matters: a refused token ends the
+ * login, a rate limit has its Retry-After. NULL on failure (noted in g). */
+static apr_array_header_t *atl_fetch_sites(request_rec *r, atl_gcheck_t *g,
+                                           const atl_srv_conf *c,
+                                           const atl_identity_t *id)
+{
+    const char *url = atl_or(c->resources_url, ATL_DEFAULT_RESOURCES);
+    const char *account = id->f[ATL_F_ACCOUNT_ID], *errmsg = NULL, *why;
+    atl_http_response_t *resp = NULL;
+    apr_array_header_t *sites = NULL;
+    atl_http_opts_t o;
+    apr_status_t rv;
+
+    o.ca_file = c->ca_file;
+    o.timeout_ms = atl_timeout_ms(c);
+    o.max_body = ATL_MAX_ANSWER;
+    rv = atl_http_request(&resp, &errmsg, r->pool, &o, "GET", url,
+                          id->f[ATL_F_ACCESS_TOKEN], NULL, NULL);
+    if (rv == APR_SUCCESS && resp->status == 401) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00310: account %s: Atlassian refused the token when "
+                      "checking groups again (accessible-resources answered 401): "
+                      "the login is over, a new one is needed",
+                      account);
+        g->ended = 1;
+        return NULL;
+    }
+    if (rv == APR_SUCCESS && (resp->status == 429 || resp->status == 503)) {
+        apr_int64_t after = resp->retry_after > 0 ? resp->retry_after : ATL_GROUPS_RETRY;
+
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "ATL00304: Require atlassian-group: Atlassian is rate "
+                      "limiting the group check of account %s (accessible-resources, "
+                      "HTTP %ld, Retry-After %" APR_INT64_T_FMT " s): not asked "
+                      "again before then",
+                      account, resp->status, after);
+        atl_fail_all(r, g, c, HTTP_SERVICE_UNAVAILABLE, after,
+                     apr_psprintf(r->pool,
+                                  "rate limited (HTTP %ld, Retry-After %" APR_INT64_T_FMT
+                                  " s)",
+                                  resp->status, after));
+        return NULL;
+    }
+    if (rv == APR_SUCCESS && (resp->status < 200 || resp->status > 299)) {
+        errmsg = apr_psprintf(r->pool, "HTTP %ld", resp->status);
+        rv = ATL_E_UPSTREAM;
+    }
+    if (rv == APR_SUCCESS) {
+        rv = atl_json_parse_sites(&sites, &errmsg, r->pool, resp->body, resp->body_len);
+    }
+    if (rv != APR_SUCCESS) {
+        why = apr_psprintf(r->pool, "accessible-resources %s failed: %s", url,
+                           errmsg ? errmsg : "no detail");
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "ATL00309: Require atlassian-group: checking the groups of "
+                      "account %s again: %s%s",
+                      account, why,
+                      rv == ATL_E_TIMEOUT ? " (raise AtlassianTimeout or check the "
+                                            "network)"
+                                          : "");
+        atl_fail_all(r, g, c,
+                     rv == ATL_E_TIMEOUT ? HTTP_GATEWAY_TIME_OUT : HTTP_BAD_GATEWAY, 0,
+                     why);
+        return NULL;
+    }
+    return sites;
+}
+
 /* Check now, with the user's current token. */
 static atl_gcheck_t *atl_gcheck_run(request_rec *r, const atl_srv_conf *c,
                                     const atl_identity_t *id)
 {
     atl_gcheck_t *g = atl_gcheck_make(r->pool, atl_now());
-    const char *token = id->f[ATL_F_ACCESS_TOKEN];
-    apr_array_header_t *sites = NULL;
-    atl_oauth_conf_t oc;
-    const char *reason = NULL;
-    apr_status_t rv;
-    int i;
+    apr_array_header_t *sites = atl_fetch_sites(r, g, c, id);
 
-    memset(&oc, 0, sizeof(oc));
-    oc.resources_url = atl_or(c->resources_url, ATL_DEFAULT_RESOURCES);
-    oc.http.ca_file = c->ca_file;
-    oc.http.timeout_ms = atl_timeout_ms(c);
-    oc.http.max_body = ATL_MAX_ANSWER;
-    rv = atl_oauth_sites(&sites, &reason, r->pool, &oc, token);
-    if (rv != APR_SUCCESS) {
-        apr_array_header_t *names = atl_config_sites(r->pool, c);
-
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "ATL00309: Require atlassian-group: accessible-resources "
-                      "failed when checking the groups of account %s again: %s",
-                      id->f[ATL_F_ACCOUNT_ID], reason ? reason : "no detail");
-        for (i = 0; i < names->nelts; i++) {
-            atl_fail(r, g, APR_ARRAY_IDX(names, i, const char *),
-                     rv == ATL_E_TIMEOUT ? HTTP_GATEWAY_TIME_OUT : HTTP_BAD_GATEWAY, 0,
-                     apr_pstrcat(r->pool, "accessible-resources failed (",
-                                 reason ? reason : "no detail", ")", NULL));
-        }
-        return g;
+    if (sites) {
+        atl_check_sites(r, g, c, id, sites, id->f[ATL_F_ACCESS_TOKEN], 1);
     }
-    atl_check_sites(r, g, c, id, sites, token, 1);
     return g;
 }
 
@@ -588,7 +646,7 @@ atl_identity_t *atl_groups_recheck(request_rec *r, session_rec *z, const atl_srv
         && id->groups_checked <= now + 60) {
         return id;
     }
-    if (!id->f[ATL_F_ACCESS_TOKEN]) {
+    if (!id->f[ATL_F_ACCESS_TOKEN] || (id->token_expiry > 0 && now >= id->token_expiry)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "ATL00311: account %s: its group membership is due to be "
                       "checked again, but the login keeps no valid access token "

@@ -38,6 +38,7 @@
 #include "mod_atl_config.h"
 #include "mod_atl_export.h"
 #include "mod_atl_groups.h"
+#include "mod_atl_layout.h"
 #include "mod_atl_pages.h"
 #include "mod_atl_session.h"
 
@@ -91,7 +92,12 @@ static int atl_start_login(request_rec *r, session_rec *z, const atl_srv_conf *c
     atl_pending_t *pending;
     const char *state, *url, *uri;
     request_rec *ini;
+    int rc;
 
+    /* Never send a browser to Atlassian for a callback that cannot work. */
+    if ((rc = atl_layout_callback_ok(r, c)) != OK) {
+        return rc;
+    }
     if (atl_state_generate(&state, r->pool) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "ATL00020: no random bytes for a login state");
@@ -415,6 +421,7 @@ static void atl_register_hooks(apr_pool_t *p)
 {
     atl_authz_register(p);
     atl_pages_register(p);
+    atl_layout_register(p);
     atl_cache_register_hooks(p);
     ap_hook_check_config(atl_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(atl_post_config, NULL, NULL, APR_HOOK_MIDDLE);

@@ -1,11 +1,19 @@
-/* The outbound HTTP client: one libcurl easy handle per call, nothing shared
- * between requests. This is the only file that includes curl/curl.h, so that
- * libcurl's result codes become apr_status_t values (and a short message for
- * the administrator) right here. */
+/* The outbound HTTP client (libcurl). This is the only file that includes
+ * curl/curl.h, so that libcurl's result codes become apr_status_t values
+ * (and a short message for the administrator) right here.
+ *
+ * Connections are reused within a process: a call borrows an idle easy
+ * handle (its connection cache, kept alive, goes with it) and gives it back
+ * afterwards, so consecutive logins talk to Atlassian over one connection
+ * per host. A handle serves one thread at a time, as libcurl requires; TLS
+ * sessions and the DNS cache are shared between all handles through a share
+ * object whose locks make that safe across threads, so a second handle
+ * resumes TLS instead of a full handshake. */
 
 #include <string.h>
 
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
 
 #include <curl/curl.h>
 
@@ -129,6 +137,114 @@ static const char *atl_http_failed_step(CURLcode cc)
     }
 }
 
+/* Idle easy handles kept for reuse; more than this are closed. */
+#define ATL_HTTP_MAX_IDLE 8
+
+/* What the process shares between calls; set up by atl_http_global_init.
+ * Without it (unit tests that skip it) every call has a handle of its own. */
+static struct {
+    apr_pool_t *pool;
+    apr_thread_mutex_t *idle_lock;
+    CURL *idle[ATL_HTTP_MAX_IDLE];
+    int nidle;
+    CURLSH *share;
+    apr_thread_mutex_t *share_lock[CURL_LOCK_DATA_LAST];
+} atl_http_shared;
+
+static void atl_http_lock(CURL *handle, curl_lock_data data, curl_lock_access access,
+                          void *userptr)
+{
+    if ((unsigned)data < CURL_LOCK_DATA_LAST && atl_http_shared.share_lock[data]) {
+        apr_thread_mutex_lock(atl_http_shared.share_lock[data]);
+    }
+}
+
+static void atl_http_unlock(CURL *handle, curl_lock_data data, void *userptr)
+{
+    if ((unsigned)data < CURL_LOCK_DATA_LAST && atl_http_shared.share_lock[data]) {
+        apr_thread_mutex_unlock(atl_http_shared.share_lock[data]);
+    }
+}
+
+/* The share object for TLS sessions and DNS, with a lock per kind of data.
+ * Failure leaves calls without it, which only costs speed. */
+static void atl_http_share_init(void)
+{
+    CURLSH *sh;
+    int i;
+
+    if (apr_pool_create(&atl_http_shared.pool, NULL) != APR_SUCCESS) {
+        atl_http_shared.pool = NULL;
+        return;
+    }
+    for (i = 0; i < CURL_LOCK_DATA_LAST; i++) {
+        if (apr_thread_mutex_create(&atl_http_shared.share_lock[i],
+                                    APR_THREAD_MUTEX_DEFAULT, atl_http_shared.pool)
+            != APR_SUCCESS) {
+            return;
+        }
+    }
+    if (apr_thread_mutex_create(&atl_http_shared.idle_lock, APR_THREAD_MUTEX_DEFAULT,
+                                atl_http_shared.pool)
+        != APR_SUCCESS) {
+        atl_http_shared.idle_lock = NULL;
+        return;
+    }
+    sh = curl_share_init();
+    if (sh == NULL
+        || curl_share_setopt(sh, CURLSHOPT_LOCKFUNC, atl_http_lock) != CURLSHE_OK
+        || curl_share_setopt(sh, CURLSHOPT_UNLOCKFUNC, atl_http_unlock) != CURLSHE_OK
+        || curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION)
+               != CURLSHE_OK
+        || curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
+        if (sh) {
+            curl_share_cleanup(sh);
+        }
+        return;
+    }
+    atl_http_shared.share = sh;
+}
+
+/* An idle handle (reset: no option of an earlier call is left), or a new
+ * one. */
+static CURL *atl_http_borrow(void)
+{
+    CURL *curl = NULL;
+
+    if (atl_http_shared.idle_lock) {
+        apr_thread_mutex_lock(atl_http_shared.idle_lock);
+        if (atl_http_shared.nidle > 0) {
+            curl = atl_http_shared.idle[--atl_http_shared.nidle];
+        }
+        apr_thread_mutex_unlock(atl_http_shared.idle_lock);
+    }
+    if (curl) {
+        curl_easy_reset(curl);
+        return curl;
+    }
+    return curl_easy_init();
+}
+
+/* Give a handle back after a call that went well; one that failed (its
+ * connection may be in any state) or one too many is closed. */
+static void atl_http_give_back(CURL *curl, int ok)
+{
+    if (ok && atl_http_shared.idle_lock) {
+        /* Nothing of this call (its error buffer and sink on the stack, its
+         * header list) may stay attached to an idle handle. */
+        curl_easy_reset(curl);
+        apr_thread_mutex_lock(atl_http_shared.idle_lock);
+        if (atl_http_shared.nidle < ATL_HTTP_MAX_IDLE) {
+            atl_http_shared.idle[atl_http_shared.nidle++] = curl;
+            curl = NULL;
+        }
+        apr_thread_mutex_unlock(atl_http_shared.idle_lock);
+    }
+    if (curl) {
+        curl_easy_cleanup(curl);
+    }
+}
+
 apr_status_t atl_http_global_init(void)
 {
     /* httpd runs post_config twice, and a graceful restart may run it
@@ -142,6 +258,7 @@ apr_status_t atl_http_global_init(void)
         }
         else {
             done = 1;
+            atl_http_share_init();
         }
     }
     return rv;
@@ -189,7 +306,7 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
         goto done;
     }
 
-    curl = curl_easy_init();
+    curl = atl_http_borrow();
     if (curl == NULL) {
         *errmsg = "cannot create a curl handle";
         rv = APR_ENOMEM;
@@ -234,6 +351,9 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
     /* Signals would interfere with httpd's own handling of them, and are
      * not safe in threaded MPMs. */
     ATL_SETOPT(CURLOPT_NOSIGNAL, 1L);
+    if (atl_http_shared.share) {
+        ATL_SETOPT(CURLOPT_SHARE, atl_http_shared.share);
+    }
     ATL_SETOPT(CURLOPT_URL, url);
     ATL_SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
     ATL_SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -327,7 +447,7 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
 
 done:
     if (curl) {
-        curl_easy_cleanup(curl);
+        atl_http_give_back(curl, rv == APR_SUCCESS);
     }
     if (headers) {
         curl_slist_free_all(headers);

@@ -32,7 +32,9 @@ apr_status_t atl_oauth_exchange_code(atl_token_t **tok, const char **reason,
                                      apr_pool_t *p, const atl_oauth_conf_t *c,
                                      const char *code, const char *redirect_uri);
 
-/* POST a refresh_token grant to the token URL (JSON body). */
+/* POST a refresh_token grant to the token URL (JSON body). Also
+ * ATL_E_DENIED: the token URL answered 4xx with error "invalid_grant"
+ * (the refresh token is unknown, used or revoked: the login is over). */
 apr_status_t atl_oauth_refresh(atl_token_t **tok, const char **reason, apr_pool_t *p,
                                const atl_oauth_conf_t *c, const char *refresh_token);
 

@@ -35,7 +35,7 @@ static const char *atl_parse_require(cmd_parms *cmd, const char *line,
         APR_ARRAY_PUSH(args, const char *) = w;
     }
     if (!args->nelts) {
-        return "this Require needs at least one value";
+        return "ATL00516: this Require needs at least one value";
     }
     *parsed = args;
     return NULL;
@@ -76,7 +76,8 @@ static const char *atl_parse_require_group(cmd_parms *cmd, const char *line,
     }
     args = *parsed;
     if (args->nelts < 2) {
-        return "Require atlassian-group needs a site (URL host or cloud id) and "
+        return "ATL00321: Require atlassian-group needs a site (URL host or cloud id) "
+               "and "
                "at least one group (id or name)";
     }
     if (ap_check_cmd_context(cmd, NOT_IN_HTACCESS)) {
@@ -89,7 +90,7 @@ static const char *atl_parse_require_group(cmd_parms *cmd, const char *line,
         /* ATLASSIAN_GROUPS lists "site/group" entries, comma-separated. */
         if (strchr(w, ',') || (i == 0 && strchr(w, '/'))) {
             return apr_psprintf(cmd->pool,
-                                "Require atlassian-group: '%s' may not contain "
+                                "ATL00322: Require atlassian-group: '%s' may not contain "
                                 "a comma%s",
                                 w, i == 0 ? " or a slash" : "");
         }

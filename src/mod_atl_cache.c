@@ -84,8 +84,13 @@ static apr_status_t atl_cache_make(struct atl_cache_t **out, const char *spec, i
                      spec, err);
         return APR_EINVAL;
     }
-    rv = k->prov->init(k->inst, apr_psprintf(ptemp, "mod_auth_atlassian-%d", n), &hints,
-                       s, pconf);
+    /* Every node must use the same namespace for a shared cache; shmcb
+     * instances (one machine's) get one each. */
+    rv = k->prov->init(k->inst,
+                       strcmp(k->prov->name, "shmcb")
+                           ? "mod_auth_atlassian"
+                           : apr_psprintf(ptemp, "mod_auth_atlassian-%d", n),
+                       &hints, s, pconf);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s,
                      "ATL00201: AtlassianCache %s could not be initialised", spec);
@@ -242,21 +247,28 @@ static void atl_cache_failed(request_rec *r, struct atl_cache_t *k, const char *
 static apr_status_t atl_cache_get1(request_rec *r, struct atl_cache_t *k, const char *id,
                                    const char **value, apr_size_t *len, int held)
 {
-    unsigned char *buf = apr_palloc(r->pool, ATL_CACHE_MAX_VALUE + 1);
+    unsigned char *buf;
     unsigned int n = ATL_CACHE_MAX_VALUE;
+    apr_pool_t *tmp;
     apr_status_t rv;
 
+    /* The buffer is big; only what was found stays in the request's pool
+     * (a request polling for a result calls this many times). */
+    if ((rv = apr_pool_create(&tmp, r->pool)) != APR_SUCCESS) {
+        return rv;
+    }
+    buf = apr_palloc(tmp, ATL_CACHE_MAX_VALUE);
     atl_cache_lock_mutex(k, &held);
     rv = k->prov->retrieve(k->inst, r->server, (const unsigned char *)id,
-                           (unsigned int)strlen(id), buf, &n, r->pool);
+                           (unsigned int)strlen(id), buf, &n, tmp);
     atl_cache_unlock_mutex(&held);
     if (rv == APR_SUCCESS) {
-        buf[n] = '\0';
-        *value = (const char *)buf;
+        *value = apr_pstrmemdup(r->pool, (const char *)buf, n);
         if (len) {
             *len = n;
         }
     }
+    apr_pool_destroy(tmp);
     return rv;
 }
 

@@ -10,9 +10,11 @@
  * does not answer, the API uses the local one and logs a warning, so
  * sharing degrades to one machine, never to a failed request.
  *
- * Keys: printable ASCII without spaces, at most ATL_CACHE_MAX_KEY bytes;
- * the module prefixes them with "atl:" so they do not meet other users of
- * a shared memcached or redis. Values: at most ATL_CACHE_MAX_VALUE bytes.
+ * Keys: printable ASCII without spaces, at most ATL_CACHE_MAX_KEY bytes
+ * (memcached takes keys of up to 250 bytes, and mod_socache_memcache
+ * writes them in hex after its namespace); the module prefixes them with
+ * "atl:" and the namespace "mod_auth_atlassian", so they do not meet other
+ * users of a shared memcached or redis. Values: at most ATL_CACHE_MAX_VALUE bytes.
  * Callers put nothing in the cache that is readable or forgeable by
  * whoever can read or write the cache: seal values (atl_seal) and derive
  * keys from secrets with a keyed hash (atl_seal_hash). */
@@ -22,7 +24,7 @@
 #include "mod_atl.h"
 #include <apr_time.h>
 
-#define ATL_CACHE_MAX_KEY   200
+#define ATL_CACHE_MAX_KEY   96
 #define ATL_CACHE_MAX_VALUE 8192
 
 /* Register the cache's hooks (pre_config: the mutex type "atlassian-cache"
@@ -61,7 +63,7 @@ apr_status_t atl_cache_remove(request_rec *r, const char *key);
  * one node's read and write of the lock lie further apart than that delay
  * (a stalled node, a cache slower than the delay); callers must make a
  * double owner harmless where they can. */
-#define ATL_CACHE_SETTLE apr_time_from_msec(60)
+#define ATL_CACHE_SETTLE apr_time_from_msec(100)
 apr_status_t atl_cache_lock(request_rec *r, const char *name, apr_interval_time_t hold,
                             const char **token);
 

@@ -312,7 +312,7 @@ int atl_callback(request_rec *r, const atl_srv_conf *c, const atl_dir_conf *d,
 
     apr_table_setn(r->notes, ATL_NOTE_HANDLED, "1");
     apr_table_setn(r->err_headers_out, "Referrer-Policy", "no-referrer");
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    atl_no_store(r);
     if (r->method_number != M_GET) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                       "ATL00049: callback refused: method %s (only GET)",

@@ -10,6 +10,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "util_cfgtree.h"
 #include "ap_provider.h"
 #include "ap_socache.h"
 #include "mod_session.h"
@@ -25,6 +26,7 @@
 #include "atl_identity.h"
 #include "atl_secret.h"
 #include "mod_atl_config.h"
+#include "mod_atl_layout.h"
 
 APLOG_USE_MODULE(auth_atlassian);
 
@@ -180,18 +182,19 @@ static int atl_is_loopback(const char *host)
 
 /* An absolute https:// URL (http:// only to a loopback host), without
  * fragment or user info. Returns an error string or NULL. */
-static const char *atl_check_url(cmd_parms *cmd, const char *url, apr_uri_t *u)
+static const char *atl_check_url(cmd_parms *cmd, const char *tag, const char *url,
+                                 apr_uri_t *u)
 {
     if (apr_uri_parse(cmd->temp_pool, url, u) != APR_SUCCESS || !u->scheme || !u->hostname
         || !*u->hostname) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not an absolute URL", cmd->cmd->name,
-                            url);
+        return apr_psprintf(cmd->pool, "%s: %s: '%s' is not an absolute URL", tag,
+                            cmd->cmd->name, url);
     }
     if (u->user || u->password || u->fragment) {
         return apr_psprintf(cmd->pool,
-                            "%s: the URL must have no user info "
+                            "%s: %s: the URL must have no user info "
                             "and no fragment",
-                            cmd->cmd->name);
+                            tag, cmd->cmd->name);
     }
     if (!strcasecmp(u->scheme, "https")) {
         return NULL;
@@ -200,16 +203,16 @@ static const char *atl_check_url(cmd_parms *cmd, const char *url, apr_uri_t *u)
         return NULL;
     }
     return apr_psprintf(cmd->pool,
-                        "%s: '%s' must start with https:// "
+                        "%s: %s: '%s' must start with https:// "
                         "(http:// is allowed for a loopback host only)",
-                        cmd->cmd->name, url);
+                        tag, cmd->cmd->name, url);
 }
 
 static const char *atl_set_url(cmd_parms *cmd, void *dummy, const char *arg)
 {
     atl_srv_conf *c = atl_srv(cmd->server);
     apr_uri_t u;
-    const char *err = atl_check_url(cmd, arg, &u);
+    const char *err = atl_check_url(cmd, "ATL00506", arg, &u);
     int which = (int)(apr_uintptr_t)cmd->info;
 
     if (err) {
@@ -225,28 +228,59 @@ static const char *atl_set_url(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
+/* httpd leaves a ${NAME} it cannot expand in the value as is (with only a
+ * warning, AH00111), and a reload keeps the environment of the first
+ * start: a variable added to /etc/apache2/envvars since then is such a
+ * ${NAME}. The literal text must never reach Atlassian. */
+static const char *atl_unexpanded(cmd_parms *cmd, const char *arg)
+{
+    const char *open = ap_strstr_c(arg, "${");
+    const char *close = open ? ap_strchr_c(open + 2, '}') : NULL;
+
+    if (!close) {
+        return NULL;
+    }
+    return apr_psprintf(cmd->pool,
+                        "ATL00519: %s: the variable %s is not defined, so httpd "
+                        "left it as is. Define it where apache2 starts "
+                        "(/etc/apache2/envvars, then \"systemctl restart apache2\": "
+                        "a reload keeps the old environment), or use file:/path",
+                        cmd->cmd->name,
+                        apr_pstrmemdup(cmd->temp_pool, open, close + 1 - open));
+}
+
+/* A client ID or secret: literal, file:/path or env:NAME. */
+static const char *atl_client_value(cmd_parms *cmd, const char *tag, const char *arg,
+                                    const char **out)
+{
+    const char *value, *errmsg, *err;
+    apr_size_t len;
+
+    if ((err = atl_unexpanded(cmd, arg)) != NULL) {
+        return err;
+    }
+    if (atl_secret_resolve(&value, &len, &errmsg, cmd->pool, arg) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: %s: %s", tag, cmd->cmd->name, errmsg);
+    }
+    if (!len) {
+        return apr_psprintf(cmd->pool, "%s: %s must not be empty", tag, cmd->cmd->name);
+    }
+    if (atl_identity_has_control(value, len)) {
+        return apr_psprintf(cmd->pool, "%s: %s: control characters are not allowed", tag,
+                            cmd->cmd->name);
+    }
+    *out = value;
+    return NULL;
+}
+
 static const char *atl_set_client_id(cmd_parms *cmd, void *dummy, const char *arg)
 {
-    if (!*arg) {
-        return "AtlassianClientID must not be empty";
-    }
-    atl_srv(cmd->server)->client_id = arg;
-    return NULL;
+    return atl_client_value(cmd, "ATL00500", arg, &atl_srv(cmd->server)->client_id);
 }
 
 static const char *atl_set_client_secret(cmd_parms *cmd, void *dummy, const char *arg)
 {
-    const char *value, *errmsg;
-    apr_size_t len;
-
-    if (atl_secret_resolve(&value, &len, &errmsg, cmd->pool, arg) != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "AtlassianClientSecret: %s", errmsg);
-    }
-    if (!len) {
-        return "AtlassianClientSecret must not be empty";
-    }
-    atl_srv(cmd->server)->client_secret = value;
-    return NULL;
+    return atl_client_value(cmd, "ATL00501", arg, &atl_srv(cmd->server)->client_secret);
 }
 
 static const char *atl_set_redirect_uri(cmd_parms *cmd, void *dummy, const char *arg)
@@ -257,18 +291,18 @@ static const char *atl_set_redirect_uri(cmd_parms *cmd, void *dummy, const char 
 
     if (arg[0] == '/') {
         if (arg[1] == '/' || ap_strchr_c(arg, '?') || ap_strchr_c(arg, '#')) {
-            return "AtlassianRedirectURI: a local path must be a plain path "
+            return "ATL00502: AtlassianRedirectURI: a local path must be a plain path "
                    "such as /protected/oauth2callback";
         }
         c->redirect_path = arg;
         c->redirect_absolute = 0;
     }
     else {
-        if ((err = atl_check_url(cmd, arg, &u)) != NULL) {
+        if ((err = atl_check_url(cmd, "ATL00502", arg, &u)) != NULL) {
             return err;
         }
         if (u.query || !u.path || u.path[0] != '/') {
-            return "AtlassianRedirectURI: the URL needs a path and no query";
+            return "ATL00502: AtlassianRedirectURI: the URL needs a path and no query";
         }
         c->redirect_path = u.path;
         c->redirect_absolute = 1;
@@ -276,7 +310,7 @@ static const char *atl_set_redirect_uri(cmd_parms *cmd, void *dummy, const char 
     /* r->uri is decoded, so compare with the decoded path. */
     c->redirect_path = apr_pstrdup(cmd->pool, c->redirect_path);
     if (ap_unescape_url((char *)c->redirect_path) != OK) {
-        return "AtlassianRedirectURI: the path has an invalid %-escape";
+        return "ATL00502: AtlassianRedirectURI: the path has an invalid %-escape";
     }
     c->redirect_uri = arg;
     return NULL;
@@ -290,23 +324,25 @@ static const char *atl_set_session_secret(cmd_parms *cmd, void *dummy, const cha
     apr_size_t len;
 
     if (c->keys) {
-        return "AtlassianSessionSecret given twice: list every secret on one line "
+        return "ATL00503: AtlassianSessionSecret given twice: list every secret on one "
+               "line "
                "(the first seals, all unseal)";
     }
     secrets = apr_array_make(cmd->temp_pool, 2, sizeof(const char *));
     while (*(word = ap_getword_conf(cmd->temp_pool, &arg))) {
         if (atl_secret_resolve(&value, &len, &errmsg, cmd->temp_pool, word)
             != APR_SUCCESS) {
-            return apr_psprintf(cmd->pool, "AtlassianSessionSecret: %s", errmsg);
+            return apr_psprintf(cmd->pool, "ATL00503: AtlassianSessionSecret: %s",
+                                errmsg);
         }
         if (strlen(value) != len) {
-            return "AtlassianSessionSecret: the secret contains a NUL byte";
+            return "ATL00503: AtlassianSessionSecret: the secret contains a NUL byte";
         }
         APR_ARRAY_PUSH(secrets, const char *) = value;
     }
     /* The keys are derived here, once, at startup: requests never do it. */
     if (atl_seal_keys_make(&c->keys, &errmsg, cmd->pool, secrets) != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "AtlassianSessionSecret: %s", errmsg);
+        return apr_psprintf(cmd->pool, "ATL00503: AtlassianSessionSecret: %s", errmsg);
     }
     return NULL;
 }
@@ -314,10 +350,10 @@ static const char *atl_set_session_secret(cmd_parms *cmd, void *dummy, const cha
 static const char *atl_set_scope(cmd_parms *cmd, void *dummy, const char *arg)
 {
     if (atl_identity_has_control(arg, strlen(arg))) {
-        return "AtlassianScope: control characters are not allowed";
+        return "ATL00504: AtlassianScope: control characters are not allowed";
     }
     if (!*arg) {
-        return "AtlassianScope must not be empty";
+        return "ATL00504: AtlassianScope must not be empty";
     }
     atl_srv(cmd->server)->scope = arg;
     return NULL;
@@ -329,7 +365,7 @@ static const char *atl_set_params(cmd_parms *cmd, void *dummy, const char *arg)
 
     if (atl_authorize_parse_params(&atl_srv(cmd->server)->params, &errmsg, cmd->pool, arg)
         != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "AtlassianAuthorizeParams: %s", errmsg);
+        return apr_psprintf(cmd->pool, "ATL00505: AtlassianAuthorizeParams: %s", errmsg);
     }
     return NULL;
 }
@@ -341,24 +377,24 @@ static const char *atl_set_ca_file(cmd_parms *cmd, void *dummy, const char *arg)
 
     if (!path || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
         || fi.filetype != APR_REG) {
-        return apr_psprintf(cmd->pool, "AtlassianCAFile: '%s' is not a readable file",
-                            arg);
+        return apr_psprintf(
+            cmd->pool, "ATL00507: AtlassianCAFile: '%s' is not a readable file", arg);
     }
     atl_srv(cmd->server)->ca_file = path;
     return NULL;
 }
 
-static const char *atl_parse_seconds(cmd_parms *cmd, const char *arg, apr_int64_t min,
-                                     apr_int64_t max, apr_int64_t *out)
+static const char *atl_parse_seconds(cmd_parms *cmd, const char *tag, const char *arg,
+                                     apr_int64_t min, apr_int64_t max, apr_int64_t *out)
 {
     char *end;
     apr_int64_t v = apr_strtoi64(arg, &end, 10);
 
     if (!*arg || *end || errno == ERANGE || v < min || v > max) {
         return apr_psprintf(cmd->pool,
-                            "%s: '%s' is not a number of seconds "
+                            "%s: %s: '%s' is not a number of seconds "
                             "between %" APR_INT64_T_FMT " and %" APR_INT64_T_FMT,
-                            cmd->cmd->name, arg, min, max);
+                            tag, cmd->cmd->name, arg, min, max);
     }
     *out = v;
     return NULL;
@@ -367,7 +403,7 @@ static const char *atl_parse_seconds(cmd_parms *cmd, const char *arg, apr_int64_
 static const char *atl_set_timeout(cmd_parms *cmd, void *dummy, const char *arg)
 {
     apr_int64_t v;
-    const char *err = atl_parse_seconds(cmd, arg, 1, 300, &v);
+    const char *err = atl_parse_seconds(cmd, "ATL00508", arg, 1, 300, &v);
 
     if (!err) {
         atl_srv(cmd->server)->timeout = (int)v;
@@ -381,12 +417,16 @@ static const char *atl_set_cache(cmd_parms *cmd, void *dummy, const char *arg)
 
     for (s = arg; *s && *s != ':'; s++) {
         if (!apr_isalnum(*s) && *s != '_') {
-            return "AtlassianCache: expected provider[:args], e.g. shmcb or "
+            return "ATL00509: AtlassianCache: expected provider[:args], e.g. shmcb or "
                    "memcache:host:port";
         }
     }
     if (s == arg) {
-        return "AtlassianCache: the provider name is missing";
+        return "ATL00509: AtlassianCache: the provider name is missing";
+    }
+    if (*s == ':' && !s[1]) {
+        return "AtlassianCache: nothing after the ':' (write the provider "
+               "alone for its defaults, e.g. shmcb)";
     }
     atl_srv(cmd->server)->cache = arg;
     return NULL;
@@ -403,7 +443,7 @@ static const char *atl_add_logout_allowed(cmd_parms *cmd, void *dummy, const cha
         || (strcasecmp(u.scheme, "https") && strcasecmp(u.scheme, "http")) || !u.hostname
         || !*u.hostname || u.user || u.password || u.fragment) {
         return apr_psprintf(cmd->pool,
-                            "AtlassianLogoutRedirectAllowed: '%s' is not "
+                            "ATL00510: AtlassianLogoutRedirectAllowed: '%s' is not "
                             "an absolute http:// or https:// URL prefix with a host",
                             arg);
     }
@@ -432,7 +472,7 @@ static const char *atl_set_remote_user(cmd_parms *cmd, void *dconf, const char *
     }
     else {
         return apr_psprintf(cmd->pool,
-                            "AtlassianRemoteUser: unknown field '%s' "
+                            "ATL00511: AtlassianRemoteUser: unknown field '%s' "
                             "(use account_id, email, nickname or name)",
                             arg);
     }
@@ -456,7 +496,7 @@ static const char *atl_set_pass_as(cmd_parms *cmd, void *dconf, const char *arg)
         d->pass_as = ATL_PASS_NONE;
     }
     else {
-        return "AtlassianPassIdentityAs: use env, headers, both or none";
+        return "ATL00512: AtlassianPassIdentityAs: use env, headers, both or none";
     }
     return NULL;
 }
@@ -475,7 +515,21 @@ static const char *atl_set_unauth(cmd_parms *cmd, void *dconf, const char *arg)
         d->unauth = ATL_UNAUTH_PASS;
     }
     else {
-        return "AtlassianUnauthAction: use auth, 401 or pass";
+        return "ATL00513: AtlassianUnauthAction: use auth, 401 or pass";
+    }
+    return NULL;
+}
+
+/* What decides where a user's token goes or how long a login lasts is the
+ * main configuration's alone: such directives are refused in .htaccess
+ * (httpd answers 500 there and logs this message). */
+static const char *atl_not_in_htaccess(cmd_parms *cmd)
+{
+    if (ap_check_cmd_context(cmd, NOT_IN_HTACCESS)) {
+        return apr_psprintf(cmd->pool,
+                            "ATL00515: %s is not allowed in .htaccess: it belongs to "
+                            "the main configuration (<Location> or <Directory>)",
+                            cmd->cmd->name);
     }
     return NULL;
 }
@@ -483,15 +537,19 @@ static const char *atl_set_unauth(cmd_parms *cmd, void *dconf, const char *arg)
 static const char *atl_set_lifetime(cmd_parms *cmd, void *dconf, const char *arg)
 {
     atl_dir_conf *d = dconf;
+    const char *err = atl_not_in_htaccess(cmd);
 
-    return atl_parse_seconds(cmd, arg, 1, APR_INT64_C(31536000), &d->lifetime);
+    return err ? err
+               : atl_parse_seconds(cmd, "ATL00514", arg, 1, APR_INT64_C(31536000),
+                                   &d->lifetime);
 }
 
 static const char *atl_set_group_interval(cmd_parms *cmd, void *dconf, const char *arg)
 {
     atl_dir_conf *d = dconf;
 
-    return atl_parse_seconds(cmd, arg, 1, APR_INT64_C(86400), &d->group_interval);
+    return atl_parse_seconds(cmd, "ATL00320", arg, 1, APR_INT64_C(86400),
+                             &d->group_interval);
 }
 
 static const char *atl_set_dir_flag(cmd_parms *cmd, void *dconf, int on)
@@ -501,6 +559,13 @@ static const char *atl_set_dir_flag(cmd_parms *cmd, void *dconf, int on)
 
     *field = on ? 1 : 0;
     return NULL;
+}
+
+static const char *atl_set_main_flag(cmd_parms *cmd, void *dconf, int on)
+{
+    const char *err = atl_not_in_htaccess(cmd);
+
+    return err ? err : atl_set_dir_flag(cmd, dconf, on);
 }
 
 #define ATL_SRV(name, fn, info, how, help)                                               \
@@ -542,13 +607,13 @@ const command_rec atl_cmds[] = {
             "account_id, email, nickname or name (default account_id)"),
     ATL_DIR("AtlassianPassIdentityAs", atl_set_pass_as, NULL, TAKE1,
             "env, headers, both or none (default both)"),
-    ATL_DIR("AtlassianPassAccessToken", atl_set_dir_flag,
+    ATL_DIR("AtlassianPassAccessToken", atl_set_main_flag,
             APR_OFFSETOF(atl_dir_conf, pass_token), FLAG,
             "Also pass the access token (default Off)"),
     ATL_DIR("AtlassianFetchSites", atl_set_dir_flag,
             APR_OFFSETOF(atl_dir_conf, fetch_sites), FLAG,
             "Fetch accessible-resources at login (default Off)"),
-    ATL_DIR("AtlassianRefresh", atl_set_dir_flag, APR_OFFSETOF(atl_dir_conf, refresh),
+    ATL_DIR("AtlassianRefresh", atl_set_main_flag, APR_OFFSETOF(atl_dir_conf, refresh),
             FLAG, "Keep the refresh token of the login (default Off)"),
     ATL_DIR("AtlassianSessionLifetime", atl_set_lifetime, NULL, TAKE1,
             "Seconds a login lasts (default 28800)"),
@@ -558,6 +623,65 @@ const command_rec atl_cmds[] = {
     ATL_DIR("AtlassianUnauthAction", atl_set_unauth, NULL, TAKE1,
             "auth, 401 or pass (default auth)"),
     {NULL}};
+
+/* The ServerName written directly in a server's section (or in an <If...>
+ * section there), the last one winning as in httpd. */
+static const char *atl_written_name(const ap_directive_t *d)
+{
+    const char *name = NULL, *inner;
+
+    for (; d; d = d->next) {
+        if (!strcasecmp(d->directive, "ServerName")) {
+            name = d->args;
+        }
+        else if (!strncasecmp(d->directive, "<If", 3)
+                 && (inner = atl_written_name(d->first_child)) != NULL) {
+            name = inner;
+        }
+    }
+    return name;
+}
+
+/* The <VirtualHost> section that made server s (its file and line). */
+static const ap_directive_t *atl_vhost_section(const ap_directive_t *d,
+                                               const server_rec *s)
+{
+    const ap_directive_t *found;
+
+    for (; d; d = d->next) {
+        if (!strcasecmp(d->directive, "<VirtualHost")) {
+            if (d->line_num == (int)s->defn_line_number && d->filename && s->defn_name
+                && !strcmp(d->filename, s->defn_name)) {
+                return d;
+            }
+        }
+        else if (d->first_child && (found = atl_vhost_section(d->first_child, s))) {
+            return found;
+        }
+    }
+    return NULL;
+}
+
+const char *atl_server_label(apr_pool_t *p, const server_rec *s)
+{
+    const ap_directive_t *sec;
+    const char *name, *addr;
+
+    if (!s->is_virtual) {
+        name = atl_written_name(ap_conftree);
+        return name ? apr_psprintf(p, "the main server (ServerName %s)", name)
+                    : "the main server";
+    }
+    sec = atl_vhost_section(ap_conftree, s);
+    name = sec ? atl_written_name(sec->first_child) : NULL;
+    addr = sec ? apr_pstrdup(p, sec->args) : "";
+    if (*addr && addr[strlen(addr) - 1] == '>') {
+        ((char *)addr)[strlen(addr) - 1] = '\0';
+    }
+    return apr_psprintf(p, "<VirtualHost %s> at %s:%d%s%s", addr,
+                        s->defn_name ? s->defn_name : "?", s->defn_line_number,
+                        name ? ", ServerName " : " (no ServerName)", name ? name : "");
+}
 
 /* Refuse to start (and fail "apachectl -t") when the configuration is
  * incomplete. A server with none of the required directives leaves the
@@ -614,10 +738,8 @@ int atl_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         }
         if (missing) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, vs,
-                         "ATL00001: %s is required (server %s:%u, %s:%d)", missing,
-                         vs->server_hostname ? vs->server_hostname : "*", vs->port,
-                         vs->defn_name ? vs->defn_name : "main config",
-                         vs->defn_line_number);
+                         "ATL00001: %s is required in %s", missing,
+                         atl_server_label(ptemp, vs));
             return HTTP_INTERNAL_SERVER_ERROR;
         }
     }
@@ -627,6 +749,14 @@ int atl_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      "for session_module and session_cookie_module (or "
                      "session_dbd_module)");
         return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    /* A callback or a protected location that cannot work. */
+    for (vs = s; vs; vs = vs->next) {
+        atl_srv_conf *c = atl_srv(vs);
+
+        if (c->client_id && atl_layout_check(ptemp, vs, c) != OK) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
     return OK;
 }

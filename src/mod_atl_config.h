@@ -99,6 +99,10 @@ void atl_config_add_group(cmd_parms *cmd, const char *site, const char *group);
  * this server: bound to its client ID. */
 const char *atl_purpose(apr_pool_t *p, const atl_srv_conf *c, const char *what);
 
+/* How a startup message names server s: "the main server (ServerName
+ * x)" or "<VirtualHost addr> at file:line, ServerName x", as written. */
+const char *atl_server_label(apr_pool_t *p, const server_rec *s);
+
 /* check_config: refuse to start when the configuration is incomplete. */
 int atl_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      server_rec *s);

@@ -39,13 +39,21 @@ static const char *atl_status_title(int status)
     }
 }
 
+/* mod_session_cookie puts its own Cache-Control in headers_out whenever it
+ * loads a session; the module's answers carry one header only, no-store. */
+void atl_no_store(request_rec *r)
+{
+    apr_table_unset(r->headers_out, "Cache-Control");
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+}
+
 /* Answer status with a small fixed HTML page. The page never contains
  * request input; "text" is one of the module's own sentences. */
 int atl_error_page(request_rec *r, int status, const char *text)
 {
     const char *title = atl_status_title(status);
 
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    atl_no_store(r);
     ap_custom_response(r, status,
                        apr_pstrcat(r->pool, "<!DOCTYPE html>\n<html><head><title>", title,
                                    "</title></head>\n<body><h1>", title, "</h1>\n<p>",
@@ -58,7 +66,7 @@ int atl_error_page(request_rec *r, int status, const char *text)
 
 int atl_redirect(request_rec *r, const char *location)
 {
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    atl_no_store(r);
     apr_table_setn(r->headers_out, "Location", location);
     return HTTP_MOVED_TEMPORARILY;
 }
@@ -67,7 +75,7 @@ int atl_unauthorized(request_rec *r)
 {
     const char *realm = ap_auth_name(r);
 
-    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    atl_no_store(r);
     apr_table_setn(r->err_headers_out, "WWW-Authenticate",
                    apr_pstrcat(r->pool, "Atlassian realm=\"",
                                ap_escape_quotes(r->pool, realm ? realm : ""), "\"",

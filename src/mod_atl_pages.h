@@ -5,6 +5,8 @@
 
 #include "mod_atl.h"
 
+/* Cache-Control: no-store, and no other Cache-Control header. */
+void atl_no_store(request_rec *r);
 int atl_error_page(request_rec *r, int status, const char *text);
 int atl_redirect(request_rec *r, const char *location);
 int atl_unauthorized(request_rec *r);

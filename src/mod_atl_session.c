@@ -18,6 +18,7 @@
 
 #include "atl_seal.h"
 #include "atl_state.h"
+#include "mod_atl_refresh.h"
 #include "mod_atl_session.h"
 
 APLOG_USE_MODULE(auth_atlassian);
@@ -283,7 +284,8 @@ atl_identity_t *atl_load_identity(request_rec *r, session_rec *z, const atl_srv_
                       lifetime);
         return NULL;
     }
-    return id;
+    /* AtlassianRefresh: fresh tokens, or none that has expired. */
+    return id ? atl_refresh_login(r, z, c, id) : NULL;
 }
 
 /* Read the pending logins of the session (an unreadable value is none). */

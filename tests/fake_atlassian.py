@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A stand-in for Atlassian's OAuth 2.0 (3LO) endpoints, for tests and the demo.
 
-It speaks Atlassian's documented protocol on 127.0.0.1:
+It speaks Atlassian's OAuth 2.0 authorization code grant ("3LO") as
+Atlassian documents it, on 127.0.0.1:
 
   GET  /authorize                         consent page (or an immediate 302
                                           with auto_approve)
@@ -49,14 +50,27 @@ server lets a test in another process drive it:
                            another host name)
 
 Usable as a library (start(...) returns a running FakeAtlassian) or as a
-script (python3 fake_atlassian.py --port 9000 [--tls-cert c --tls-key k]).
-Only the Python 3 standard library is used.
+script, next to an apache2 of your own:
+
+  python3 tests/fake_atlassian.py --port 9443 --make-certs /tmp/fake-certs \
+      --redirect-uri https://app.example.test/protected/oauth2callback
+
+makes a test CA and a certificate for 127.0.0.1 in /tmp/fake-certs (with
+the openssl command), serves HTTPS with them, accepts only that callback URL
+(as the developer console accepts only the registered ones; repeat the
+option for several, leave it out to accept any), and prints the Atlassian*
+directives that point the module at it. --tls-cert and --tls-key serve
+certificates of your own instead; neither option serves plain HTTP.
+--auto-approve skips the consent page. Stop it with Ctrl-C.
+Only the Python 3 standard library and the openssl command are used.
 """
 
 import argparse
 import html
 import json
+import os
 import secrets
+import socket
 import ssl
 import sys
 import threading
@@ -135,6 +149,13 @@ class _Server(ThreadingHTTPServer):
         # The TLS handshake happens here, in the connection's own thread,
         # so that a slow or failing client never blocks the accept loop.
         sock = request
+        with self.fake._lock:
+            self.fake.connections_accepted += 1
+        # Answers go out at once, not after the client's delayed ACK.
+        try:
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         if self.ssl_context is not None:
             request.settimeout(15)
             try:
@@ -444,6 +465,7 @@ class FakeAtlassian:
         self.client_secret = client_secret
         self.verbose = verbose
         self._lock = threading.Lock()
+        self.connections_accepted = 0  # TCP connections, all listeners
         self._initial_auto_approve = auto_approve
         self.allowed_redirect_uris = None
         self._server = None
@@ -783,20 +805,53 @@ def start(port=0, tls=True, certs=None, **kwargs):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--port", type=int, default=0)
-    ap.add_argument("--tls-cert")
-    ap.add_argument("--tls-key")
+    ap = argparse.ArgumentParser(
+        description="A stand-in for Atlassian's OAuth 2.0 (3LO) endpoints on 127.0.0.1.")
+    ap.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    ap.add_argument("--make-certs", metavar="DIR",
+                    help="make a test CA and a certificate for 127.0.0.1 in DIR "
+                         "and serve HTTPS with them")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    ap.add_argument("--tls-key", help="... and this key (PEM)")
+    ap.add_argument("--redirect-uri", action="append", metavar="URL",
+                    help="a callback URL the stand-in accepts (repeatable; "
+                         "default: any absolute URL)")
     ap.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
     ap.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
-    ap.add_argument("--auto-approve", action="store_true")
+    ap.add_argument("--auto-approve", action="store_true",
+                    help="no consent page: approve at once")
     args = ap.parse_args(argv)
-    tls = bool(args.tls_cert)
-    fake = start(port=args.port, tls=tls,
-                 certs={"cert": args.tls_cert, "key": args.tls_key} if tls else None,
-                 client_id=args.client_id, client_secret=args.client_secret,
-                 auto_approve=args.auto_approve, verbose=True)
-    print("fake Atlassian listening on %s" % fake.base, flush=True)
+    ca = None
+    if args.make_certs:
+        if args.tls_cert or args.tls_key:
+            ap.error("--make-certs and --tls-cert/--tls-key exclude each other")
+        made = make_certs(os.path.abspath(args.make_certs))
+        ca = made["ca"]
+        certs = {"cert": made["cert"], "key": made["key"]}
+    elif args.tls_cert and args.tls_key:
+        certs = {"cert": args.tls_cert, "key": args.tls_key}
+    elif args.tls_cert or args.tls_key:
+        ap.error("--tls-cert and --tls-key go together")
+    else:
+        certs = None
+    fake = FakeAtlassian(client_id=args.client_id, client_secret=args.client_secret,
+                         auto_approve=args.auto_approve, verbose=True)
+    if args.redirect_uri:
+        fake.allowed_redirect_uris = list(args.redirect_uri)
+    fake.start(port=args.port, tls=certs is not None, certs=certs)
+    u = fake.urls()
+    print("fake Atlassian listening on %s" % fake.base)
+    print("# For the module; put the client secret (%s) in the file first:"
+          % args.client_secret)
+    print("AtlassianClientID      %s" % args.client_id)
+    print("AtlassianClientSecret  file:/etc/apache2/atlassian-client.secret")
+    for name, key in (("AtlassianAuthorizeURL", "authorize"), ("AtlassianTokenURL", "token"),
+                      ("AtlassianProfileURL", "profile"),
+                      ("AtlassianResourcesURL", "resources")):
+        print("%-22s %s" % (name, u[key]))
+    if ca:
+        print("AtlassianCAFile        %s" % ca)
+    sys.stdout.flush()
     try:
         while True:
             time.sleep(3600)

@@ -1,7 +1,7 @@
-"""Adversarial checks of mod_auth_atlassian against shared/design/contract.md:
+"""Adversarial checks of mod_auth_atlassian against what its README promises:
 open redirects, header spoofing, identity values, sessions, the callback,
 401/403 answers, authorization combinations, configuration, logs and
-robustness. Each test asserts what the contract says."""
+robustness. Each test asserts the behaviour the README documents."""
 
 import base64
 import json
@@ -531,7 +531,7 @@ def test_cookie_small_with_every_field_just_under_the_cut(httpd, fake):
                                  "organization": v, "location": v}}
     b, r = _login_with_profile(httpd, fake, prof)
     if r.status == 502:
-        return          # refusing such a login is within the contract
+        return          # refusing such a login is a documented answer too
     assert r.status == 302, r
     sizes = _cookie_sizes(r)
     assert sizes and all(n < 4096 for n in sizes), "Set-Cookie sizes %r" % sizes
@@ -838,7 +838,7 @@ def test_401_variants(httpd, fake, method, headers, accept, body):
 def test_accept_missing_is_a_browser_or_401(httpd, fake):
     b = httpd.browser()
     r = b.get(CGI, accept=None)
-    # The contract names Accept *without* text/html; a missing Accept is
+    # The README names Accept *without* text/html; a missing Accept is
     # reported either way, never a 500.
     print("GET without Accept answers %d" % r.status)
     assert r.status in (302, 401), r

@@ -270,7 +270,7 @@ def test_profile_wrong_types_never_stringified(httpd, fake):
     b, q, cb = pending(httpd)
     r = b.get(cb)
     if r.status == 502:
-        return      # the contract allows refusing such a login
+        return      # refusing such a login is a documented answer too
     assert r.status == 302, r
     env = b.get(CGI).env()
     assert env["ATLASSIAN_ACCOUNT_ID"] == "types-1"

@@ -42,7 +42,8 @@ class ExampleHttpd(H.Httpd):
         os.makedirs(self.secret_dir)
         os.chmod(self.secret_dir, 0o755)
         if self.opts.get("secrets", True):
-            for name, value in (("client-secret", "example-client-secret\n"),
+            for name, value in (("client-id", "your-client-id\n"),
+                                ("client-secret", "example-client-secret\n"),
                                 ("session-secret", H.SESSION_SECRET + "\n")):
                 with open(os.path.join(self.secret_dir, name), "w") as f:
                     f.write(value)
@@ -52,7 +53,7 @@ class ExampleHttpd(H.Httpd):
         with open(EXAMPLE) as f:
             site = f.read()
         # The example must read both secrets from files, under one directory.
-        assert site.count(SECRET_DIR) == 2, "the example's file: secrets moved"
+        assert site.count(SECRET_DIR) == 3, "the example's file: secrets moved"
         site = site.replace(SECRET_DIR, "file:" + self.secret_dir + "/")
         assert site.count("<VirtualHost *:80>") == 1
         site = site.replace("<VirtualHost *:80>", "<VirtualHost *:%d>" % self.port)
@@ -127,7 +128,7 @@ def test_example_reads_its_secret_files(example):
     h = example(secrets=False)
     rc, out = h.config_test()
     assert rc != 0, out
-    assert "AtlassianClientSecret" in out
+    assert "AtlassianClientID" in out
     assert "Syntax OK" not in out
 
 

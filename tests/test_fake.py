@@ -290,3 +290,42 @@ def test_access_token_expiry(fake, certs):
     # Tokens issued afterwards are not affected.
     s, t2 = refresh(fake, certs, t1["refresh_token"])
     assert me(fake, certs, t2["access_token"]) == 200
+
+
+def test_script_makes_certificates_and_takes_the_callback(tmp_path):
+    """As a script (README "Try it without an Atlassian account"): it makes
+    its CA, prints the directives for the module, and accepts only the
+    callback URL it was given."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    port = H.free_port()
+    cb = "http://127.0.0.1:8080/protected/oauth2callback"
+    proc = subprocess.Popen([sys.executable, os.path.join(here, "fake_atlassian.py"),
+                             "--port", str(port), "--make-certs", str(tmp_path / "certs"),
+                             "--redirect-uri", cb, "--auto-approve"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        lines = [proc.stdout.readline() for _ in range(9)]
+        text = "".join(lines)
+        ca = str(tmp_path / "certs" / "ca.pem")
+        assert "AtlassianCAFile        %s\n" % ca in text, text
+        assert "AtlassianTokenURL      https://127.0.0.1:%d/oauth/token\n" % port in text, text
+        assert re.search(r"^AtlassianClientSecret  file:", text, re.M), text
+
+        class Fake:
+            pass
+        f = Fake()
+        f.port = port
+        certs = {"ca": ca}
+        status, _, body = authorize(f, certs, redirect_uri="http://127.0.0.1:9/other")
+        assert status == 400 and b"not registered" in body, body
+        status, headers, _ = authorize(f, certs, redirect_uri=cb)
+        assert status == 302 and headers["Location"].startswith(cb + "?code="), headers
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(10)

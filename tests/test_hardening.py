@@ -1,5 +1,5 @@
 """Defects found by trying the module as an attacker would, each with the
-one answer the contract gives: error= callbacks judged by their state first,
+one answer the README gives: error= callbacks judged by their state first,
 logins bound to the client ID, secrets hidden before Atlassian's words are
 cut, invalid_grant as a bad callback, ?info=json not sniffable, 405 with a
 true Allow header."""

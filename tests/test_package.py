@@ -266,13 +266,14 @@ def life_of_the_package(built, machine):
 
     # The shipped example as a site, its secrets in a scratch directory.
     secrets = H.make_tmpdir("pkg-secrets")
-    for name, value in (("client-secret", "package-test-client-secret\n"),
+    for name, value in (("client-id", "package-test-client-id\n"),
+                        ("client-secret", "package-test-client-secret\n"),
                         ("session-secret", H.SESSION_SECRET + "\n")):
         with open(os.path.join(secrets, name), "w") as f:
             f.write(value)
     with open(os.path.join("/", DOC, "examples", EXAMPLE)) as f:
         site_text = f.read()
-    assert site_text.count("file:/etc/apache2/atlassian/") == 2
+    assert site_text.count("file:/etc/apache2/atlassian/") == 3
     site_text = site_text.replace("file:/etc/apache2/atlassian/", "file:%s/" % secrets)
     name = "atl-pkgtest-%d" % os.getpid()
     machine.site = "%s/sites-available/%s.conf" % (ETC, name)

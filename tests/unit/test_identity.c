@@ -488,12 +488,14 @@ START_TEST(encode_decode_groups)
     ck_assert_ptr_null(back->f[ATL_F_GROUPS]);
 
     APR_ARRAY_PUSH(id->groups, const char *) = "acme.atlassian.net/jira-admins";
-    APR_ARRAY_PUSH(id->groups, const char *) = "cafe-01/0f1c2d3e-4a5b-6c7d-8e9f-a0b1c2d3e4f5";
+    APR_ARRAY_PUSH(id->groups, const char *) =
+        "cafe-01/0f1c2d3e-4a5b-6c7d-8e9f-a0b1c2d3e4f5";
     APR_ARRAY_PUSH(id->groups, const char *) = "bad/\x01control"; /* left out */
     back = round_trip(id);
     ck_assert_int_eq(back->groups->nelts, 2);
-    ck_assert_str_eq(back->f[ATL_F_GROUPS], "acme.atlassian.net/jira-admins,"
-                                            "cafe-01/0f1c2d3e-4a5b-6c7d-8e9f-a0b1c2d3e4f5");
+    ck_assert_str_eq(back->f[ATL_F_GROUPS],
+                     "acme.atlassian.net/jira-admins,"
+                     "cafe-01/0f1c2d3e-4a5b-6c7d-8e9f-a0b1c2d3e4f5");
     ck_assert_int_eq(atl_identity_has_group(back, "acme.atlassian.net/jira-admins"), 1);
     ck_assert_int_eq(atl_identity_has_group(back, "acme.atlassian.net/JIRA-admins"), 0);
     ck_assert_int_eq(atl_identity_has_group(back, "acme.atlassian.net/jira"), 0);
@@ -503,9 +505,8 @@ START_TEST(encode_decode_groups)
     /* A group line without its G line, a second G: not ours. */
     ck_assert_int_eq(atl_identity_decode(&back, pool, "I1\naabc\nt1\ngx/y\n.\n", 19),
                      ATL_E_MALFORMED);
-    ck_assert_int_eq(
-        atl_identity_decode(&back, pool, "I1\naabc\nt1\nG5\nG6\n.\n", 20),
-        ATL_E_MALFORMED);
+    ck_assert_int_eq(atl_identity_decode(&back, pool, "I1\naabc\nt1\nG5\nG6\n.\n", 20),
+                     ATL_E_MALFORMED);
 }
 END_TEST
 

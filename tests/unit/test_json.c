@@ -413,7 +413,7 @@ END_TEST
 
 /* ---- /me profile ------------------------------------------------------ */
 
-/* Atlassian's own example (shared/design/atlassian.md). */
+/* The example answer of Atlassian's /me documentation. */
 static const char *me_example =
     "{\"account_type\": \"atlassian\", \"account_id\": "
     "\"112233aa-bb11-cc22-33dd-445566abcabc\",\n"

@@ -314,7 +314,9 @@ static int atl_check_authn(request_rec *r)
         id = atl_groups_recheck(r, z, c, d, id);
     }
     if (id) {
-        return atl_logged_in(r, d, id, rc);
+        /* Saved now what the refresh or the group check wrote into the
+         * session: mod_session saves a session once per request. */
+        return atl_commit(r, atl_logged_in(r, d, id, rc));
     }
 
     unauth = d->unauth == -1 ? ATL_UNAUTH_AUTH : d->unauth;

@@ -671,8 +671,8 @@ atl_identity_t *atl_groups_recheck(request_rec *r, session_rec *z, const atl_srv
     }
     id->groups_checked = g->checked;
     if (atl_seal_login(&sealed, r, c, id) == APR_SUCCESS) {
+        /* check_authn saves the session (mod_session saves it once). */
         atl_store_login(r, z, sealed);
-        atl_commit(r, OK);
     }
     else {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,

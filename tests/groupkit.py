@@ -27,10 +27,10 @@ LOCATIONS = {
 }
 
 
-def options(fake, interval=None, timeout=None, extra=""):
+def options(fake, interval=None, timeout=None, extra="", scope=SCOPE):
     """Httpd options: the product API at the stand-in, the scopes, the
     group locations under /protected/authz/<name>/ok.txt."""
-    server = 'AtlassianAPIURL "%s"\nAtlassianScope "%s"\n' % (fake.base, SCOPE)
+    server = 'AtlassianAPIURL "%s"\nAtlassianScope "%s"\n' % (fake.base, scope)
     if timeout:
         server += "AtlassianTimeout %d\n" % timeout
     tail = "".join('<Location /protected/authz/%s/>\n  %s\n</Location>\n' % kv
@@ -45,6 +45,6 @@ def page(name):
     return "/protected/authz/%s/ok.txt" % name
 
 
-def login(b, path=page("g-name")):
+def login(b, path=page("g-name"), scope=SCOPE):
     """Log b in, starting at path; returns the answer of path afterwards."""
-    return b.login(path, scope=SCOPE)
+    return b.login(path, scope=scope)

@@ -175,3 +175,40 @@ def test_recheck_after_failure_recovers(gh, fake):
     n = calls(fake)
     assert b.get(G.page("g-name")).status == 200
     assert calls(fake) == n
+
+
+REFRESH_SCOPE = G.SCOPE + " offline_access"
+
+
+@pytest.fixture
+def rh(make_httpd, fake):
+    return make_httpd(**G.options(fake, interval=INTERVAL, scope=REFRESH_SCOPE,
+                                  extra="AtlassianRefresh On"))
+
+
+def test_recheck_uses_the_refreshed_token(rh, fake):
+    # Due for a refresh (within 60 s of expiry) once the interval is over.
+    fake.control({"expires_in": 60 + INTERVAL})
+    P.set_groups(fake, G.ACME, jira=[G.ADMINS])
+    b = rh.browser()
+    assert G.login(b, scope=REFRESH_SCOPE).status == 200
+    time.sleep(INTERVAL + 0.3)
+    # The login's token stops working: only the refreshed one does.
+    fake.control({"expire_access_tokens": True})
+    r = b.get(G.page("g-name"))
+    assert r.status == 200, r
+    assert len(fake.refresh_calls()) == 1
+    assert calls(fake) == 2
+
+
+def test_token_that_cannot_be_refreshed_means_a_new_login(rh, fake):
+    fake.control({"expires_in": 60 + INTERVAL})
+    P.set_groups(fake, G.ACME, jira=[G.ADMINS])
+    b = rh.browser()
+    assert G.login(b, scope=REFRESH_SCOPE).status == 200
+    fake.control({"refresh_invalid_grant": ["*"]})
+    time.sleep(INTERVAL + 0.3)
+    r = b.get(G.page("g-name"))
+    assert r.status == 302, r
+    assert r.location.startswith(fake.urls()["authorize"] + "?")
+    assert calls(fake) == 1

@@ -40,6 +40,7 @@
 #include "mod_atl_groups.h"
 #include "mod_atl_layout.h"
 #include "mod_atl_pages.h"
+#include "mod_atl_post.h"
 #include "mod_atl_session.h"
 
 static int atl_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
@@ -73,7 +74,8 @@ static int atl_is_browser(request_rec *r)
     const char *xrw = apr_table_get(r->headers_in, "X-Requested-With");
     const char *accept = apr_table_get(r->headers_in, "Accept");
 
-    if (r->method_number != M_GET) { /* HEAD is M_GET too */
+    if (r->method_number != M_GET /* HEAD is M_GET too */
+        && !atl_post_wanted(r, atl_srv(r->server), atl_dir(r))) {
         return 0;
     }
     if (xrw && !strcasecmp(xrw, "XMLHttpRequest")) {
@@ -133,6 +135,7 @@ static int atl_start_login(request_rec *r, session_rec *z, const atl_srv_conf *c
         return atl_error_page(r, HTTP_INTERNAL_SERVER_ERROR,
                               "The server could not start the sign-in.");
     }
+    atl_post_keep(r, z, c, state); /* a form POST read by atl_post_take */
     if (atl_authorize_url(&url, r->pool, atl_or(c->authorize_url, ATL_DEFAULT_AUTHORIZE),
                           c->client_id, atl_or(c->scope, ATL_DEFAULT_SCOPE),
                           atl_redirect_uri(r, c), state, c->params)
@@ -336,6 +339,9 @@ static int atl_check_authn(request_rec *r)
     }
     if ((tossed = atl_session_cookie_tossed(r)) != NULL) {
         return atl_cookie_tossed(r, tossed);
+    }
+    if (r->method_number == M_POST && !atl_post_take(r)) {
+        return atl_unauthorized(r);
     }
     return atl_commit(r, atl_start_login(r, z, c, d));
 }

@@ -114,26 +114,6 @@ static const char *atl_groups_log_url(apr_pool_t *p, const char *url)
     return apr_uri_unparse(p, &uri, APR_URI_UNP_OMITUSERINFO);
 }
 
-/* Replace every occurrence of secret in reason (an answer could quote the
- * token it was sent). */
-static const char *atl_groups_redact(apr_pool_t *p, const char *reason,
-                                     const char *secret)
-{
-    apr_size_t slen;
-    const char *hit;
-    char *out = NULL;
-
-    if (reason == NULL || secret == NULL || (slen = strlen(secret)) < 4) {
-        return reason;
-    }
-    while ((hit = strstr(reason, secret)) != NULL) {
-        out = apr_pstrcat(p, out ? out : "", apr_pstrmemdup(p, reason, hit - reason),
-                          "[hidden]", NULL);
-        reason = hit + slen;
-    }
-    return out ? apr_pstrcat(p, out, reason, NULL) : reason;
-}
-
 /* Whether s contains needle, ignoring the case of ASCII letters. */
 static int atl_groups_contains(const char *s, const char *needle)
 {
@@ -408,7 +388,7 @@ apr_status_t atl_groups_fetch(atl_groups_result_t **resp, const char **reason,
     }
     if (rv != APR_SUCCESS) {
         res->groups = NULL;
-        *reason = atl_groups_redact(p, *reason, access_token);
+        *reason = atl_http_hide(p, *reason, access_token);
     }
     return rv;
 }

@@ -245,6 +245,23 @@ static void atl_http_give_back(CURL *curl, int ok)
     }
 }
 
+const char *atl_http_hide(apr_pool_t *p, const char *s, const char *secret)
+{
+    const char *hit;
+    apr_size_t slen;
+    char *out = NULL;
+
+    if (s == NULL || secret == NULL || (slen = strlen(secret)) < 4) {
+        return s;
+    }
+    while ((hit = strstr(s, secret)) != NULL) {
+        out = apr_pstrcat(p, out ? out : "", apr_pstrmemdup(p, s, hit - s), "[hidden]",
+                          NULL);
+        s = hit + slen;
+    }
+    return out ? apr_pstrcat(p, out, s, NULL) : s;
+}
+
 apr_status_t atl_http_global_init(void)
 {
     /* httpd runs post_config twice, and a graceful restart may run it

@@ -26,6 +26,12 @@ typedef struct {
 /* A Retry-After longer than a day is read as a day. */
 #define ATL_HTTP_MAX_RETRY_AFTER 86400
 
+/* s with every occurrence of secret replaced by "[hidden]": an answer
+ * could quote what it was sent (a code, a token, the client secret), and
+ * its words go into log lines. Values shorter than four bytes are left
+ * alone: they are no secret, and replacing them would garble the text. */
+const char *atl_http_hide(apr_pool_t *p, const char *s, const char *secret);
+
 /* Once per process, at startup (curl_global_init). */
 apr_status_t atl_http_global_init(void);
 

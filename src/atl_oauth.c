@@ -43,28 +43,6 @@ static const char *atl_oauth_log_site(apr_pool_t *p, const char *url)
     return apr_uri_unparse(p, &uri, APR_URI_UNP_OMITUSERINFO | APR_URI_UNP_OMITPATHINFO);
 }
 
-/* Atlassian's error_description is its own text and could, in principle,
- * quote what it was sent. Every occurrence of a value that must never be
- * logged is replaced, so the reason stays safe whatever the answer says.
- * Values shorter than four bytes are left alone: they are no secret, and
- * replacing them would garble the message. */
-static const char *atl_oauth_redact(apr_pool_t *p, const char *reason, const char *secret)
-{
-    const char *hit;
-    apr_size_t slen;
-    char *out = NULL;
-
-    if (reason == NULL || secret == NULL || (slen = strlen(secret)) < 4) {
-        return reason;
-    }
-    while ((hit = strstr(reason, secret)) != NULL) {
-        out = apr_pstrcat(p, out ? out : "", apr_pstrmemdup(p, reason, hit - reason),
-                          "[hidden]", NULL);
-        reason = hit + slen;
-    }
-    return out ? apr_pstrcat(p, out, reason, NULL) : reason;
-}
-
 /* Atlassian's own words in a log line are cut to this many bytes, after
  * the values that must never be logged were hidden (so a cut cannot leave
  * half of a secret behind). */
@@ -75,7 +53,7 @@ static const char *atl_oauth_redact(apr_pool_t *p, const char *reason, const cha
 static const char *atl_oauth_words(apr_pool_t *p, const char *s, const char *const *hide)
 {
     for (; s && hide && *hide; hide++) {
-        s = atl_oauth_redact(p, s, *hide);
+        s = atl_http_hide(p, s, *hide);
     }
     if (s && strlen(s) > ATL_OAUTH_MAX_WORDS) {
         s = apr_pstrcat(p, apr_pstrmemdup(p, s, ATL_OAUTH_MAX_WORDS), "...", NULL);
@@ -183,8 +161,8 @@ static apr_status_t atl_oauth_token(atl_token_t **tok, const char **reason, apr_
         }
     }
     if (rv != APR_SUCCESS) {
-        *reason = atl_oauth_redact(p, *reason, code);
-        *reason = atl_oauth_redact(p, *reason, c->client_secret);
+        *reason = atl_http_hide(p, *reason, code);
+        *reason = atl_http_hide(p, *reason, c->client_secret);
     }
     return rv;
 }
@@ -221,7 +199,7 @@ apr_status_t atl_oauth_profile(atl_identity_t *id, const char **reason, apr_pool
         }
     }
     if (rv != APR_SUCCESS) {
-        *reason = atl_oauth_redact(p, *reason, access_token);
+        *reason = atl_http_hide(p, *reason, access_token);
     }
     return rv;
 }
@@ -247,7 +225,7 @@ apr_status_t atl_oauth_sites(apr_array_header_t **sites, const char **reason,
         }
     }
     if (rv != APR_SUCCESS) {
-        *reason = atl_oauth_redact(p, *reason, access_token);
+        *reason = atl_http_hide(p, *reason, access_token);
     }
     return rv;
 }

@@ -23,6 +23,7 @@
 #include "mod_atl_groups.h"
 #include "mod_atl_limit.h"
 #include "mod_atl_pages.h"
+#include "mod_atl_post.h"
 #include "mod_atl_session.h"
 #include "mod_atl_spent.h"
 
@@ -64,6 +65,7 @@ static int atl_callback_logout(request_rec *r, session_rec *z, const atl_srv_con
     }
     atl_store_login(r, z, NULL);
     atl_store_pending(r, z, c, apr_array_make(r->pool, 1, sizeof(atl_pending_t)), 0);
+    atl_post_forget(r, z, c);
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ATL00032: logged out");
     return atl_redirect(r, target);
 }
@@ -269,7 +271,8 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
     back = atl_redirect_is_local(pending.return_url) ? pending.return_url : "/";
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "ATL00046: account %s logged in",
                   id->f[ATL_F_ACCOUNT_ID]);
-    return atl_redirect(r, back);
+    /* A form POST kept for this login: the page that sends it again. */
+    return atl_post_after_login(r, z, c, pending.state, back);
 }
 
 static int atl_callback_error(request_rec *r, session_rec *z, const atl_srv_conf *c,

@@ -116,6 +116,7 @@ void *atl_create_dir(apr_pool_t *p, char *dir)
     d->group_interval = -1;
     d->unauth = -1;
     d->lifetime = -1;
+    d->preserve_post = -1;
     return d;
 }
 
@@ -136,6 +137,7 @@ void *atl_merge_dir(apr_pool_t *p, void *basev, void *addv)
     d->group_interval = ATL_MERGE_SET(group_interval);
     d->unauth = ATL_MERGE_SET(unauth);
     d->lifetime = ATL_MERGE_SET(lifetime);
+    d->preserve_post = ATL_MERGE_SET(preserve_post);
     return d;
 }
 
@@ -622,6 +624,10 @@ const command_rec atl_cmds[] = {
             "again (default 600)"),
     ATL_DIR("AtlassianUnauthAction", atl_set_unauth, NULL, TAKE1,
             "auth, 401 or pass (default auth)"),
+    ATL_DIR("AtlassianPreservePost", atl_set_dir_flag,
+            APR_OFFSETOF(atl_dir_conf, preserve_post), FLAG,
+            "Keep a form POST that needs a login and send it again after the "
+            "login (default Off)"),
     {NULL}};
 
 /* The ServerName written directly in a server's section (or in an <If...>

@@ -78,6 +78,7 @@ typedef struct {
     apr_int64_t group_interval; /* AtlassianGroupCheckInterval, -1: unset */
     int unauth;                 /* atl_unauth_e, -1: unset */
     apr_int64_t lifetime;       /* -1: unset */
+    int preserve_post;          /* AtlassianPreservePost, -1: unset */
 } atl_dir_conf;
 
 extern const command_rec atl_cmds[];

@@ -26,6 +26,7 @@ APLOG_USE_MODULE(auth_atlassian);
 /* Keys of the module's values in the mod_session session. */
 #define ATL_SESSION_LOGIN   "atlassian-login"
 #define ATL_SESSION_PENDING "atlassian-pending"
+#define ATL_SESSION_POST    "atlassian-post"
 
 static APR_OPTIONAL_FN_TYPE(ap_session_load) * atl_session_load;
 static APR_OPTIONAL_FN_TYPE(ap_session_get) * atl_session_get;
@@ -341,6 +342,47 @@ apr_status_t atl_store_pending(request_rec *r, session_rec *z, const atl_srv_con
         atl_state_remove(list, 0);
     }
     return atl_store(r, z, ATL_SESSION_PENDING, sealed);
+}
+
+apr_status_t atl_store_post(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                            const char *plain, apr_size_t len, apr_size_t budget)
+{
+    const char *sealed = NULL;
+    apr_status_t rv;
+
+    if (plain) {
+        rv = atl_seal(&sealed, r->pool, c->keys, atl_purpose(r->pool, c, "post"), plain,
+                      len);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+        if (strlen(sealed) > budget) {
+            return APR_ENOSPC;
+        }
+    }
+    else if (!atl_session_value(r, z, ATL_SESSION_POST)) {
+        return APR_SUCCESS; /* nothing to remove: the session stays as it is */
+    }
+    return atl_store(r, z, ATL_SESSION_POST, sealed);
+}
+
+const char *atl_load_post(apr_size_t *len, request_rec *r, session_rec *z,
+                          const atl_srv_conf *c)
+{
+    const char *sealed = atl_session_value(r, z, ATL_SESSION_POST);
+    const char *plain;
+
+    if (!sealed) {
+        return NULL;
+    }
+    if (atl_unseal(&plain, len, r->pool, c->keys, atl_purpose(r->pool, c, "post"), sealed)
+        != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "ATL00450: the session's kept form POST does not unseal: "
+                      "dropped");
+        return NULL;
+    }
+    return plain;
 }
 
 /* Profile values dropped, in this order, while a login does not fit in a

@@ -16,6 +16,10 @@
  * name, attributes and the url-encoding of mod_session) stays under 4 KB. */
 #define ATL_BUDGET_TOTAL   3400
 #define ATL_BUDGET_PENDING 1800
+/* A form POST kept across a login (AtlassianPreservePost) lives beside the
+ * pending logins, while the session holds no login: it gets what they
+ * leave of the total. */
+#define ATL_BUDGET_POST (ATL_BUDGET_TOTAL - ATL_BUDGET_PENDING)
 
 /* What a request learnt about its login, shared with the authz providers,
  * subrequests and internal redirects through the request config. */
@@ -71,5 +75,14 @@ apr_array_header_t *atl_load_pending(request_rec *r, session_rec *z,
                                      const atl_srv_conf *c);
 apr_status_t atl_store_pending(request_rec *r, session_rec *z, const atl_srv_conf *c,
                                apr_array_header_t *list, apr_size_t budget);
+
+/* The kept form POST (see mod_atl_post.c), sealed with a purpose of its
+ * own. store: plain NULL removes it; APR_ENOSPC when the sealed value
+ * would be longer than budget (nothing is stored). load: NULL when there
+ * is none or it does not unseal. */
+apr_status_t atl_store_post(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                            const char *plain, apr_size_t len, apr_size_t budget);
+const char *atl_load_post(apr_size_t *len, request_rec *r, session_rec *z,
+                          const atl_srv_conf *c);
 
 #endif

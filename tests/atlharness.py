@@ -284,9 +284,10 @@ class Httpd:
             os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
             os.chmod(os.path.join(self.dir, sub), 0o755)
         chown_to_run_user(os.path.join(self.dir, "run"))
-        cgi = os.path.join(self.dir, "cgi-bin", "printenv.cgi")
-        shutil.copyfile(os.path.join(HERE, "apps", "printenv.cgi"), cgi)
-        os.chmod(cgi, 0o755)
+        for name in ("printenv.cgi", "echo.cgi"):
+            cgi = os.path.join(self.dir, "cgi-bin", name)
+            shutil.copyfile(os.path.join(HERE, "apps", name), cgi)
+            os.chmod(cgi, 0o755)
         for name, text in (("ok.txt", "authorized\n"), ("index.html", "<p>home</p>\n")):
             p = os.path.join(self.dir, "htdocs", "files", name)
             with open(p, "w") as f:
@@ -389,7 +390,7 @@ class Httpd:
             'ScriptAlias /protected/cgi/ "%s/cgi-bin/"' % d,
         ]
         for variant in ("cgi-email", "cgi-nick", "cgi-headers", "cgi-none", "cgi-token",
-                        "cgi-sites", "api401", "cgi-pass"):
+                        "cgi-sites", "api401", "cgi-pass", "post"):
             lines.append('ScriptAlias /protected/%s/ "%s/cgi-bin/"' % (variant, d))
         lines.append('AliasMatch "^/protected/authz/[^/]+/ok\\.txt$" "%s/htdocs/files/ok.txt"' % d)
         lines.append('Alias /public/ "%s/htdocs/files/"' % d)

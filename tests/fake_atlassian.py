@@ -769,6 +769,13 @@ class FakeAtlassian:
                 self._extra[name] = self._serve(host, 0, c, name)
         return self
 
+    def listen_plain(self):
+        """The same endpoints in plain http on another port (a real browser
+        then reaches /authorize without trusting the test CA); its base URL."""
+        server, thread = self._serve(self.host, 0, None, "plain")
+        self._extra["plain"] = (server, thread)
+        return "http://%s:%d" % (self.host, server.server_address[1])
+
     def listeners(self):
         out = {"main": self.port}
         for name, (server, _) in self._extra.items():

@@ -2,7 +2,7 @@
 or resources endpoint misbehaves on the wire. Each fault comes from the
 stand-in (fake_faults.py) and goes through the real apache2.
 
-The contract, asserted exactly here, with AtlassianTimeout 2:
+What the README promises, asserted exactly here, with AtlassianTimeout 2:
 
   fault                                          status  ATL00040 line says
   stall mid-body, byte-by-byte answer past 2 s   504     timeout

@@ -13,11 +13,6 @@ CGI = "/protected/cgi/printenv.cgi"
 pytestmark = pytest.mark.allow_log_errors(r"AH00011:")
 
 
-def assert_sane(status, what):
-    assert status is not None, what
-    assert status < 500 or status == 501, (status, what)
-
-
 @pytest.mark.parametrize("cookie", [
     "atlassian_session=%%%garbage%%%",
     "atlassian_session=" + "A" * 7000,
@@ -34,13 +29,15 @@ def assert_sane(status, what):
 ])
 def test_garbage_cookies(httpd, fake, cookie):
     b = httpd.browser()
+    # A session that holds no login is no login: the login redirect.
     r = b.get(CGI, headers={"Cookie": cookie}, cookies=False)
-    assert r.status in (302, 400), r
+    assert r.status == 302, r
+    assert r.location.startswith(fake.urls()["authorize"] + "?"), r.location
     r = b.get(H.CALLBACK + "?code=abc&state=" + "A" * 43, headers={"Cookie": cookie},
               cookies=False)
     assert r.status == 400, r
     r = b.get(H.CALLBACK + "?info=json", headers={"Cookie": cookie}, cookies=False)
-    assert r.status in (400, 401), r
+    assert r.status == 401, r
     assert httpd.alive()
 
 
@@ -52,16 +49,31 @@ def test_garbage_cookie_after_login_keeps_other_cookie(httpd, fake):
     assert r.status == 200
 
 
-@pytest.mark.parametrize("method", ["OPTIONS", "PUT", "DELETE", "PATCH", "PROPFIND", "TRACE",
-                                    "FOO", "CONNECT"])
+# The one answer of each method on (a protected page, the callback, a
+# proxied app): a method other than GET/HEAD cannot follow a login redirect
+# (401), the callback takes GET only (405). httpd answers two itself: TRACE
+# is echoed by its core before any authentication (TraceEnable, 200) except
+# where mod_proxy takes the request, and CONNECT without mod_proxy_connect
+# is 405.
+ODD_METHODS = {"OPTIONS": (401, 405, 401), "PUT": (401, 405, 401), "DELETE": (401, 405, 401),
+               "PATCH": (401, 405, 401), "PROPFIND": (401, 405, 401),
+               "TRACE": (200, 200, 401), "FOO": (401, 405, 401), "CONNECT": (405, 405, 405)}
+
+
+@pytest.mark.parametrize("method", list(ODD_METHODS))
 def test_odd_methods(httpd, fake, method):
-    for path in (CGI, H.CALLBACK, H.CALLBACK + "?code=a&state=b", "/protected/app/x"):
+    page, callback, app = ODD_METHODS[method]
+    for path, expected in ((CGI, page), (H.CALLBACK, callback),
+                           (H.CALLBACK + "?code=a&state=b", callback),
+                           ("/protected/app/x", app)):
         data = ("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/html\r\n"
                 "Content-Length: 0\r\nConnection: close\r\n\r\n" % (method, path)).encode()
         if method == "CONNECT":
             data = b"CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
         status, out = H.raw_request(httpd.port, data)
-        assert_sane(status, (method, path, out[:200]))
+        assert status == expected, (method, path, out[:200])
+        if status == 401:
+            assert b"WWW-Authenticate: Atlassian realm=" in out, out[:300]
     assert httpd.alive()
 
 
@@ -81,15 +93,21 @@ def test_post_to_callback(httpd, fake, headers):
     data = ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: %s\r\n%sContent-Length: %d\r\n"
             "Connection: close\r\n\r\n" % (u.path, b.cookie_header(), hl, len(body))).encode() + body
     status, out = H.raw_request(httpd.port, data)
-    assert status in (400, 401, 405), out[:300]
+    assert status == 405, out[:300]
     # Chunked, and no body at all.
     data = ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
             "Connection: close\r\n\r\n5\r\nabcde\r\n0\r\n\r\n" % u.path).encode()
     status, out = H.raw_request(httpd.port, data)
-    assert status in (400, 401, 405), out[:300]
+    assert status == 405, out[:300]
     assert fake.requests("/oauth/token") == []
     # The pending login is intact.
     b.finish_login(cb, CGI)
+
+
+# Every odd query of a logged-in browser is a bad callback (400), except
+# the two that mix in ?logout= or ?info=: the callback serves ?logout= first,
+# then ?info=, and ignores the other parameters.
+ODD_QUERY_ANSWERS = {"code=a&state=b&info=json": 200, "logout=%2F&info=json": 302}
 
 
 @pytest.mark.parametrize("query", [
@@ -102,12 +120,20 @@ def test_odd_callback_queries(httpd, fake, query):
     b = httpd.browser()
     b.login()
     r = b.get(H.CALLBACK + "?" + query)
-    assert_sane(r.status, (query, r))
+    assert r.status == ODD_QUERY_ANSWERS.get(query, 400), (query, r)
     assert "no-store" in (r.header("Cache-Control") or ""), (query, r.headers)
     if r.status == 302:
-        loc = b.local(r.location)
-        assert loc.startswith("/") and not loc.startswith("//") and "\\" not in loc, loc
+        assert b.local(r.location) == "/", r.location
+    elif r.status == 200:
+        assert r.json()["account_id"] == H.DEFAULT_ACCOUNT_ID
+    else:
+        assert r.location is None
     assert httpd.alive()
+
+
+# httpd refuses two paths itself before any login: an encoded NUL and an
+# encoded slash (AllowEncodedSlashes Off) are 404. The others get a login.
+HTTPD_404 = ("/protected/%00", "/protected/..%2f..%2fetc/passwd")
 
 
 @pytest.mark.parametrize("path", [
@@ -117,15 +143,19 @@ def test_odd_callback_queries(httpd, fake, query):
 def test_odd_protected_paths(httpd, fake, path):
     b = httpd.browser()
     r = b.get(path)
-    assert_sane(r.status, (path, r))
-    if r.status == 302:
+    if path in HTTPD_404:
+        assert r.status == 404, (path, r)
+        assert r.location is None
+    else:
+        assert r.status == 302, (path, r)
         assert r.location.startswith(fake.urls()["authorize"] + "?")
 
 
 def test_huge_url(httpd, fake):
     status, out = H.raw_request(httpd.port, ("GET %s?%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                                              % (CGI, "a" * 9000)).encode())
-    assert_sane(status, out[:200])
+    # Longer than httpd's LimitRequestLine (8190): httpd's parser says 414.
+    assert status == 414, out[:200]
 
 
 def test_many_headers(httpd, fake):
@@ -148,9 +178,7 @@ def test_return_url_stays_on_this_host(httpd, fake, start):
     data = ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
             % (start, httpd.port)).encode()
     status, out = H.raw_request(httpd.port, data)
-    if status != 302:
-        assert_sane(status, out[:200])
-        return
+    assert status == 302, out[:300]
     head = out.split(b"\r\n\r\n", 1)[0].decode("latin-1")
     loc = [l.split(":", 1)[1].strip() for l in head.split("\r\n") if l.lower().startswith("location:")][0]
     for l in head.split("\r\n"):

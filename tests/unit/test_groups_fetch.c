@@ -459,6 +459,9 @@ static Suite *fetch_suite(void)
 
 int main(void)
 {
+    /* atl_http_global_init() makes a pool: APR must be up first, and stay up
+     * across the tests' own apr_initialize()/apr_terminate() pairs. */
+    apr_initialize();
     if (atl_http_global_init() != APR_SUCCESS) {
         return EXIT_FAILURE;
     }

@@ -1,0 +1,134 @@
+"""Session cookies edited by hand: swapped, mangled, duplicated or huge
+values are never a login and never break the server."""
+
+import base64
+import urllib.parse
+
+import pytest
+
+import atlharness as H
+
+import advhelpers
+from advhelpers import CGI, assert_logged
+
+# The httpd fixture reads this.
+HTTPD_OPTIONS = advhelpers.HTTPD_OPTIONS
+
+# httpd's own complaints: a refused user (AH01631), a cookie sent twice (AH00011).
+pytestmark = pytest.mark.allow_log_errors(r"AH01631:", r"AH01629:", r"AH00011:")
+
+
+# ---------------------------------------------------------------------------
+# Sessions edited by hand
+
+
+def _session_pairs(cookie_value):
+    # mod_session's encoding: k=v&k=v, each part %-escaped.
+    return urllib.parse.parse_qsl(cookie_value, keep_blank_values=True)
+
+
+def _session_value(pairs):
+    return "&".join("%s=%s" % (urllib.parse.quote(k, safe=""), urllib.parse.quote(v, safe=""))
+                    for k, v in pairs)
+
+
+def test_session_keys_swapped(httpd, fake):
+    b = httpd.browser()
+    q = b.start_login(CGI + "?swap=1")
+    pending_cookie = b.cookies[H.COOKIE]
+    cb = b.authorize(q["_location"])
+    b.finish_login(cb, CGI + "?swap=1")
+    login_cookie = b.cookies[H.COOKIE]
+    lp = dict(_session_pairs(login_cookie))
+    pp = dict(_session_pairs(pending_cookie))
+    login_keys = [k for k in lp if k not in ("expiry",)]
+    pending_keys = [k for k in pp if k not in ("expiry",)]
+    assert login_keys and pending_keys, (lp.keys(), pp.keys())
+    lk = [k for k in login_keys if k not in pp] or login_keys
+    pk = pending_keys
+    # The login value under the pending key(s), the pending value under the login key.
+    swapped = []
+    for k in pk:
+        swapped.append((k, lp[lk[0]]))
+    for k in lk:
+        swapped.append((k, pp[pk[0]]))
+    c = httpd.browser()
+    c.cookies[H.COOKIE] = _session_value(swapped)
+    r = c.get(CGI)
+    assert r.status == 302, r
+    r = c.get(H.CALLBACK + "?info=json")
+    assert r.status == 401, r
+    # Values of other modules and odd keys around the real login value: the
+    # login still works and nothing breaks.
+    extra = list(lp.items()) + [("otherapp", "x"), ("atlassian", "y"), ("", "z")]
+    d = httpd.browser()
+    d.cookies[H.COOKIE] = _session_value(extra)
+    r = d.get(CGI)
+    assert r.status == 200, r
+
+
+@pytest.mark.parametrize("mangle", ["truncate1", "truncate_half", "b64junk", "double",
+                                    "pad", "prefix", "lower", "expiry_past"])
+def test_session_value_mangled(httpd, fake, mangle):
+    b = httpd.browser()
+    b.login()
+    good = b.cookies[H.COOKIE]
+    pairs = _session_pairs(good)
+    out = []
+    for k, v in pairs:
+        if k == "expiry":
+            out.append((k, "1" if mangle == "expiry_past" else v))
+            continue
+        if mangle == "truncate1":
+            v = v[:-1]
+        elif mangle == "truncate_half":
+            v = v[: len(v) // 2]
+        elif mangle == "b64junk":
+            v = base64.urlsafe_b64encode(b"\x00" * 300).decode()
+        elif mangle == "double":
+            v = v + v
+        elif mangle == "pad":
+            v = v + "=="
+        elif mangle == "prefix":
+            v = "A" + v
+        elif mangle == "lower":
+            v = v.lower()
+        out.append((k, v))
+    if mangle == "expiry_past" and not any(k == "expiry" for k, _ in pairs):
+        out.append(("expiry", "1"))
+    c = httpd.browser()
+    c.cookies[H.COOKIE] = _session_value(out)
+    r = c.get(CGI)
+    assert r.status == 302, (mangle, r)
+    assert httpd.alive()
+
+
+def test_duplicated_session_cookie(httpd, fake):
+    """Two different session cookies (one planted from a sibling host or
+    over http, "cookie tossing") next to a login: 400, no new login started,
+    logged as ATL00100. The same cookie sent twice is one login: 200."""
+    b = httpd.browser()
+    b.login()
+    good = b.cookies[H.COOKIE]
+    c = httpd.browser()
+    mark = httpd.log_mark()
+    r = c.get(CGI, headers={"Cookie": "%s=garbage; %s=%s" % (H.COOKIE, H.COOKIE, good)},
+              cookies=False)
+    assert r.status == 400, r
+    assert r.location is None
+    assert_logged(httpd, mark, "ATL00100", "warn|error")
+    r = c.get(CGI, headers={"Cookie": "%s=%s; %s=%s" % (H.COOKIE, good, H.COOKIE, good)},
+              cookies=False)
+    assert r.status == 200, r
+    assert r.env()["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
+    assert httpd.alive()
+
+
+def test_huge_session_cookie(httpd, fake):
+    b = httpd.browser()
+    for n in (4000, 7900):
+        r = b.get(CGI, headers={"Cookie": "%s=%s" % (H.COOKIE, "atlassian-login=" + "A" * n)},
+                  cookies=False)
+        assert r.status == 302, (n, r)
+        assert r.location.startswith(fake.urls()["authorize"] + "?"), r.location
+    assert httpd.alive()

@@ -296,7 +296,20 @@ static int atl_check_authn(request_rec *r)
     else if ((r->main || r->prev)
              && (id = atl_get_identity(r->main ? r->main : r->prev))) {
         /* A subrequest or internal redirect of a logged-in request is
-         * that login. */
+         * that login. Its group membership is checked again here when the
+         * first request (in a location without Require atlassian-group)
+         * did not; a subrequest's own answer headers never reach the
+         * browser, so only an internal redirect saves the session (the
+         * shared cache keeps the check for the next request anyway). */
+        if (d->require_groups == 1 && (z = atl_load_session(r)) != NULL) {
+            id = atl_groups_recheck(r, z, c, d, id);
+            if (!id) {
+                return r->main ? atl_unauthorized(r) : atl_commit(r, atl_unauthorized(r));
+            }
+            if (!r->main) {
+                return atl_commit(r, atl_logged_in(r, d, id, DECLINED));
+            }
+        }
         return atl_logged_in(r, d, id, DECLINED);
     }
     else {

@@ -212,3 +212,19 @@ def test_token_that_cannot_be_refreshed_means_a_new_login(rh, fake):
     assert r.status == 302, r
     assert r.location.startswith(fake.urls()["authorize"] + "?")
     assert calls(fake) == 1
+
+
+def test_internal_redirect_into_a_group_location_checks_again(make_httpd, fake):
+    # /protected itself has no group line: its requests never check; an
+    # ErrorDocument that leads into a group location does.
+    opts = G.options(fake, interval=INTERVAL,
+                     extra="ErrorDocument 404 /protected/authz/g-name/ok.txt")
+    h = make_httpd(**opts)
+    b = member_logged_in(h, fake)
+    r = b.get("/protected/no-such-page")
+    assert r.status == 404 and r.text == "authorized\n", r
+    P.set_groups(fake, G.ACME, jira=["jira-users"])
+    time.sleep(INTERVAL + 0.3)
+    r = b.get("/protected/no-such-page")
+    assert "authorized" not in r.text, r
+    assert calls(fake) == 2

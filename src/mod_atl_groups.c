@@ -394,10 +394,12 @@ static const char *atl_gcheck_hash(request_rec *r, const atl_srv_conf *c,
     return hash;
 }
 
-/* A shared outcome newer than what the login holds, still valid. */
+/* A shared outcome newer than what the login holds (since), and still
+ * valid: within the interval, or made after this request started to look
+ * (asked), however long the check took. */
 static atl_gcheck_t *atl_gcheck_lookup(request_rec *r, const atl_srv_conf *c,
                                        const char *key, apr_int64_t since,
-                                       apr_int64_t interval)
+                                       apr_int64_t interval, apr_int64_t asked)
 {
     const char *sealed, *plain;
     apr_size_t len;
@@ -414,7 +416,9 @@ static atl_gcheck_t *atl_gcheck_lookup(request_rec *r, const atl_srv_conf *c,
                       "AtlassianSessionSecret?): ignored");
         return NULL;
     }
-    if (g->checked <= since || (!g->fails->nelts && g->checked + interval <= atl_now())) {
+    if (g->checked <= since
+        || (!g->fails->nelts && g->checked < asked
+            && g->checked + interval <= atl_now())) {
         return NULL;
     }
     return g;
@@ -428,6 +432,10 @@ static void atl_gcheck_share(request_rec *r, const atl_srv_conf *c, const char *
     apr_status_t rv;
     int i;
 
+    /* Long enough for the requests that waited for it to read it. */
+    if (until < atl_now() + ATL_GROUPS_FAIL_KEEP) {
+        until = atl_now() + ATL_GROUPS_FAIL_KEEP;
+    }
     /* A failure is kept a few seconds (a rate limit: until Atlassian
      * allows the next call), so that a wave of requests asks once. */
     for (i = 0; i < g->fails->nelts; i++) {
@@ -570,6 +578,8 @@ static atl_gcheck_t *atl_gcheck_run(request_rec *r, const atl_srv_conf *c,
     if (sites) {
         atl_check_sites(r, g, c, id, sites, id->f[ATL_F_ACCESS_TOKEN], 1);
     }
+    /* The membership is as Atlassian told it when the answers came. */
+    g->checked = atl_now();
     return g;
 }
 
@@ -581,13 +591,14 @@ static atl_gcheck_t *atl_gcheck_shared(request_rec *r, const atl_srv_conf *c,
     const char *lock = NULL;
     apr_interval_time_t hold;
     apr_time_t deadline;
+    apr_int64_t asked = atl_now();
     atl_gcheck_t *g;
     apr_status_t rv;
 
     if (!hash) {
         return atl_gcheck_run(r, c, id);
     }
-    if ((g = atl_gcheck_lookup(r, c, key, id->groups_checked, interval))) {
+    if ((g = atl_gcheck_lookup(r, c, key, id->groups_checked, interval, asked))) {
         return g;
     }
     /* Long enough for accessible-resources and every site's check. */
@@ -599,7 +610,7 @@ static atl_gcheck_t *atl_gcheck_shared(request_rec *r, const atl_srv_conf *c,
         deadline = apr_time_now() + hold;
         while (apr_time_now() < deadline) {
             apr_sleep(ATL_GROUPS_POLL);
-            if ((g = atl_gcheck_lookup(r, c, key, id->groups_checked, interval))) {
+            if ((g = atl_gcheck_lookup(r, c, key, id->groups_checked, interval, asked))) {
                 return g;
             }
             rv = atl_cache_lock(r, hash, hold, &lock);
@@ -617,7 +628,7 @@ static atl_gcheck_t *atl_gcheck_shared(request_rec *r, const atl_srv_conf *c,
     }
     if (rv == APR_SUCCESS) {
         /* The previous owner may have shared its outcome just before. */
-        if (!(g = atl_gcheck_lookup(r, c, key, id->groups_checked, interval))) {
+        if (!(g = atl_gcheck_lookup(r, c, key, id->groups_checked, interval, asked))) {
             g = atl_gcheck_run(r, c, id);
             atl_gcheck_share(r, c, key, g, interval);
         }

@@ -299,10 +299,14 @@ static void atl_check_sites(request_rec *r, atl_gcheck_t *g, const atl_srv_conf 
 
 /* ---- the outcome in the shared cache ---- */
 
+/* One line: a code and a value without control characters (so that a
+ * newline always ends it). */
 static void atl_line(apr_array_header_t *lines, apr_pool_t *p, char code, const char *v)
 {
+    const char *clean = v ? atl_identity_sanitize(p, v, strlen(v), 1024) : NULL;
+
     APR_ARRAY_PUSH(lines, const char *) =
-        apr_psprintf(p, "%c%s\n", code, atl_identity_sanitize(p, v, strlen(v), 1024));
+        apr_psprintf(p, "%c%s\n", code, clean ? clean : "");
 }
 
 static const char *atl_gcheck_encode(apr_pool_t *p, const atl_gcheck_t *g)

@@ -37,6 +37,7 @@
 #include "mod_atl_callback.h"
 #include "mod_atl_config.h"
 #include "mod_atl_export.h"
+#include "mod_atl_groups.h"
 #include "mod_atl_layout.h"
 #include "mod_atl_metrics.h"
 #include "mod_atl_pages.h"
@@ -118,10 +119,11 @@ static int atl_start_login(request_rec *r, session_rec *z, const atl_srv_conf *c
     pending->state = state;
     pending->return_url = atl_redirect_return_url(r->pool, uri, ATL_STATE_MAX_URL);
     pending->created = atl_now();
-    pending->flags =
-        (d->fetch_sites == 1 || d->require_sites == 1 ? ATL_PENDING_SITES : 0)
-        | (d->pass_token == 1 ? ATL_PENDING_TOKEN : 0)
-        | (d->refresh == 1 ? ATL_PENDING_REFRESH : 0);
+    pending->flags = (d->fetch_sites == 1 || d->require_sites == 1 || c->groups->nelts
+                          ? ATL_PENDING_SITES
+                          : 0)
+                     | (d->pass_token == 1 ? ATL_PENDING_TOKEN : 0)
+                     | (d->refresh == 1 ? ATL_PENDING_REFRESH : 0);
     atl_state_prune(list, pending->created, ATL_STATE_MAX_AGE, ATL_STATE_MAX_PENDING);
 
     /* A login value that did not pass (expired, unreadable) goes: it only
@@ -296,7 +298,20 @@ static int atl_check_authn(request_rec *r)
     else if ((r->main || r->prev)
              && (id = atl_get_identity(r->main ? r->main : r->prev))) {
         /* A subrequest or internal redirect of a logged-in request is
-         * that login. */
+         * that login. Its group membership is checked again here when the
+         * first request (in a location without Require atlassian-group)
+         * did not; a subrequest's own answer headers never reach the
+         * browser, so only an internal redirect saves the session (the
+         * shared cache keeps the check for the next request anyway). */
+        if (d->require_groups == 1 && (z = atl_load_session(r)) != NULL) {
+            id = atl_groups_recheck(r, z, c, d, id);
+            if (!id) {
+                return r->main ? atl_unauthorized(r) : atl_commit(r, atl_unauthorized(r));
+            }
+            if (!r->main) {
+                return atl_commit(r, atl_logged_in(r, d, id, DECLINED));
+            }
+        }
         return atl_logged_in(r, d, id, DECLINED);
     }
     else {
@@ -311,8 +326,15 @@ static int atl_check_authn(request_rec *r)
                               "The sign-in is not configured correctly.");
     }
     id = rc == ATL_INFO_READY ? atl_req(r)->id : atl_load_identity(r, z, c, d);
+    if (id && d->require_groups == 1 && rc != ATL_INFO_READY) {
+        /* A membership older than AtlassianGroupCheckInterval is checked
+         * again; a login whose token is refused is over. */
+        id = atl_groups_recheck(r, z, c, d, id);
+    }
     if (id) {
-        return atl_logged_in(r, d, id, rc);
+        /* Saved now what the refresh or the group check wrote into the
+         * session: mod_session saves a session once per request. */
+        return atl_commit(r, atl_logged_in(r, d, id, rc));
     }
 
     unauth = d->unauth == -1 ? ATL_UNAUTH_AUTH : d->unauth;

@@ -51,6 +51,7 @@ const atl_field_desc_t atl_identity_fields[ATL_F_COUNT] = {
     {"ATLASSIAN_LOCATION", "X-Atlassian-Location", "location", 'w', 14, MAXF, NULL},
     {"ATLASSIAN_SITES", "X-Atlassian-Sites", "sites", 0, 0, 0, NULL},
     {"ATLASSIAN_SITE_IDS", "X-Atlassian-Site-Ids", "site_ids", 0, 0, 0, NULL},
+    {"ATLASSIAN_GROUPS", "X-Atlassian-Groups", "groups", 0, 0, 0, NULL},
     {"ATLASSIAN_LOGIN_TIME", "X-Atlassian-Login-Time", "login_time", 0, 0, 0, NULL},
     {"ATLASSIAN_ACCESS_TOKEN", "X-Atlassian-Access-Token", "access_token", 'c', 15,
      ATL_IDENTITY_MAX_TOKEN, NULL},
@@ -96,6 +97,14 @@ atl_identity_t *atl_identity_copy(apr_pool_t *p, const atl_identity_t *id)
         c->f[i] = dup_or_null(p, id->f[i]);
     }
     c->refresh_token = dup_or_null(p, id->refresh_token);
+    if (id->groups) {
+        c->groups = apr_array_make(p, id->groups->nelts > 0 ? id->groups->nelts : 1,
+                                   sizeof(const char *));
+        for (i = 0; i < id->groups->nelts; i++) {
+            APR_ARRAY_PUSH(c->groups, const char *) =
+                dup_or_null(p, APR_ARRAY_IDX(id->groups, i, const char *));
+        }
+    }
     if (id->sites) {
         c->sites = apr_array_make(p, id->sites->nelts > 0 ? id->sites->nelts : 1,
                                   sizeof(atl_site_t));
@@ -194,4 +203,24 @@ void atl_identity_join_sites(atl_identity_t *id, apr_pool_t *p)
     if (ids->nelts > 0) {
         id->f[ATL_F_SITE_IDS] = apr_array_pstrcat(p, ids, ',');
     }
+}
+
+void atl_identity_join_groups(atl_identity_t *id, apr_pool_t *p)
+{
+    id->f[ATL_F_GROUPS] = NULL;
+    if (id->groups && id->groups->nelts > 0) {
+        id->f[ATL_F_GROUPS] = apr_array_pstrcat(p, id->groups, ',');
+    }
+}
+
+int atl_identity_has_group(const atl_identity_t *id, const char *entry)
+{
+    int i;
+
+    for (i = 0; id->groups && entry && i < id->groups->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(id->groups, i, const char *), entry)) {
+            return 1;
+        }
+    }
+    return 0;
 }

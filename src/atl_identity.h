@@ -25,6 +25,7 @@ typedef enum {
     ATL_F_LOCATION,       /* extended_profile.location */
     ATL_F_SITES,          /* site URL hosts, comma-separated */
     ATL_F_SITE_IDS,       /* cloud ids, comma-separated */
+    ATL_F_GROUPS,         /* "site/group" as configured, comma-separated */
     ATL_F_LOGIN_TIME,     /* seconds since the epoch, decimal */
     ATL_F_ACCESS_TOKEN,   /* only stored when the login asked for it */
     ATL_F_COUNT
@@ -47,6 +48,12 @@ typedef struct {
     const char *refresh_token;  /* NULL unless the login kept it */
     apr_int64_t login_time;     /* seconds since the epoch */
     apr_int64_t token_expiry;   /* seconds since the epoch, 0: unknown */
+    /* The configured groups (Require atlassian-group) the user was found
+     * in, each "site/group" exactly as configured (const char *); NULL
+     * when no membership was checked. */
+    apr_array_header_t *groups;
+    apr_int64_t groups_checked; /* when groups was found, seconds since the
+                                   epoch */
 } atl_identity_t;
 
 /* Upper bounds on stored values, so that a session cookie stays < 4 KB. */
@@ -54,6 +61,7 @@ typedef struct {
 #define ATL_IDENTITY_MAX_PICTURE 512
 #define ATL_IDENTITY_MAX_TOKEN   4096 /* access and refresh tokens */
 #define ATL_IDENTITY_MAX_SITES   16   /* further sites are dropped */
+#define ATL_IDENTITY_MAX_GROUPS  32   /* further groups are dropped */
 
 /* "ATLASSIAN_ACCOUNT_ID", "X-Atlassian-Account-Id", "account_id". */
 const char *atl_identity_var_name(atl_field_e f);
@@ -78,6 +86,12 @@ int atl_identity_has_control(const char *s, apr_size_t len);
 
 /* Set ATL_F_SITES and ATL_F_SITE_IDS from id->sites. */
 void atl_identity_join_sites(atl_identity_t *id, apr_pool_t *p);
+
+/* Set ATL_F_GROUPS from id->groups. */
+void atl_identity_join_groups(atl_identity_t *id, apr_pool_t *p);
+
+/* Whether id->groups holds entry ("site/group", compared exactly). */
+int atl_identity_has_group(const atl_identity_t *id, const char *entry);
 
 /* Serialise for sealing, and back (atl_identity_codec.c). The encoding is
  * binary: *len bytes, NUL bytes among them. decode reads it and the first,

@@ -28,10 +28,13 @@
  *     0x32               sites were fetched (possibly none)
  *     0x33 varint n, n   starts a site: its cloud id; 0x34 (name) and
  *                        0x35 (URL host) of that site may follow
+ *     0x36 varint        groups were checked then (Require atlassian-group)
+ *     0x37 varint n, n   one configured "site/group" the user is in
  *
  * Values never hold control characters (checked when encoding and when
- * decoding). ATL_F_SITES, ATL_F_SITE_IDS and ATL_F_LOGIN_TIME are not
- * stored: decode derives them from the sites and login_time.
+ * decoding). ATL_F_SITES, ATL_F_SITE_IDS, ATL_F_GROUPS and ATL_F_LOGIN_TIME
+ * are not stored: decode derives them from the sites, groups and
+ * login_time.
  *
  * Format 1 (read only, so that logins sealed before format 2 stay valid):
  * text lines ending in '\n', "I1" first, then one line per value, a code
@@ -60,6 +63,8 @@
 #define T_SITE_ID   0x33
 #define T_SITE_NAME 0x34
 #define T_SITE_HOST 0x35
+#define T_GROUPS    0x36
+#define T_GROUP     0x37
 #define M_PREFIX    0x80
 #define M_COPY      0x40
 #define M_MASK      0xC0
@@ -219,6 +224,17 @@ apr_status_t atl_identity_encode(const char **out, apr_size_t *len, apr_pool_t *
         }
         bound += 1;
     }
+    if (id->groups) {
+        if (id->groups_checked < 0 || id->groups_checked > ID_MAX_TIME) {
+            return ATL_E_BADINPUT;
+        }
+        bound += 12;
+        for (i = 0; i < id->groups->nelts && i < ATL_IDENTITY_MAX_GROUPS; i++) {
+            const char *g = APR_ARRAY_IDX(id->groups, i, const char *);
+
+            bound += g ? strlen(g) + 8 : 0;
+        }
+    }
 
     o.b = apr_palloc(p, bound);
     o.n = 0;
@@ -248,6 +264,19 @@ apr_status_t atl_identity_encode(const char **out, apr_size_t *len, apr_pool_t *
             }
             if (clean[3 * i + 2]) {
                 put_value(&o, T_SITE_HOST, clean[3 * i + 2]);
+            }
+        }
+    }
+    if (id->groups) {
+        put_byte(&o, T_GROUPS);
+        put_varint(&o, (apr_uint64_t)id->groups_checked);
+        for (i = 0; i < id->groups->nelts && i < ATL_IDENTITY_MAX_GROUPS; i++) {
+            const char *g = APR_ARRAY_IDX(id->groups, i, const char *);
+
+            /* Configured values: one that cannot be stored is left out (it
+             * then does not grant), never stored changed. */
+            if (g && storable(g, ATL_IDENTITY_MAX_FIELD)) {
+                put_value(&o, T_GROUP, g);
             }
         }
     }
@@ -468,6 +497,23 @@ static apr_status_t decode_v2(atl_identity_t **idp, apr_pool_t *p, const char *s
             }
             break;
         }
+        case T_GROUPS:
+            if (id->groups || !get_varint(&in, &t, (apr_uint64_t)ID_MAX_TIME)) {
+                return ATL_E_MALFORMED;
+            }
+            id->groups_checked = (apr_int64_t)t;
+            id->groups = apr_array_make(p, 4, sizeof(const char *));
+            break;
+        case T_GROUP: {
+            const char *g;
+
+            if (id->groups == NULL || id->groups->nelts >= ATL_IDENTITY_MAX_GROUPS
+                || !(g = get_value(&in, p, ATL_IDENTITY_MAX_FIELD))) {
+                return ATL_E_MALFORMED;
+            }
+            APR_ARRAY_PUSH(id->groups, const char *) = g;
+            break;
+        }
         default: return ATL_E_MALFORMED;
         }
     }
@@ -653,5 +699,6 @@ apr_status_t atl_identity_decode(atl_identity_t **idp, apr_pool_t *p, const char
             apr_psprintf(p, "%" APR_INT64_T_FMT, (*idp)->login_time);
     }
     atl_identity_join_sites(*idp, p);
+    atl_identity_join_groups(*idp, p);
     return APR_SUCCESS;
 }

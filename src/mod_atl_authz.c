@@ -19,6 +19,8 @@
 #include "atl_seal.h"
 #include "mod_atl_authz.h"
 #include "mod_atl_config.h"
+#include "mod_atl_groups.h"
+#include "mod_atl_pages.h"
 #include "mod_atl_session.h"
 
 APLOG_USE_MODULE(auth_atlassian);
@@ -56,6 +58,57 @@ static const char *atl_parse_require_site(cmd_parms *cmd, const char *line,
         d->require_sites = 1;
     }
     return atl_parse_require(cmd, line, parsed);
+}
+
+/* "site group...": the login step checks the groups of every such line of
+ * the server, so the line is noted for the server being configured. In
+ * .htaccess (read per request, after the login step's list was made) it
+ * is refused rather than never granting. */
+static const char *atl_parse_require_group(cmd_parms *cmd, const char *line,
+                                           const void **parsed)
+{
+    const apr_array_header_t *args;
+    const char *err = atl_parse_require(cmd, line, parsed);
+    int i;
+
+    if (err) {
+        return err;
+    }
+    args = *parsed;
+    if (args->nelts < 2) {
+        return "ATL00321: Require atlassian-group needs a site (URL host or cloud id) "
+               "and "
+               "at least one group (id or name)";
+    }
+    if (ap_check_cmd_context(cmd, NOT_IN_HTACCESS)) {
+        return "ATL00316: Require atlassian-group is not allowed in .htaccess: "
+               "the groups a login checks are those of the server configuration";
+    }
+    for (i = 0; i < args->nelts; i++) {
+        const char *w = APR_ARRAY_IDX(args, i, const char *);
+
+        /* ATLASSIAN_GROUPS lists "site/group" entries, comma-separated. */
+        if (strchr(w, ',') || (i == 0 && strchr(w, '/'))) {
+            return apr_psprintf(cmd->pool,
+                                "ATL00322: Require atlassian-group: '%s' may not contain "
+                                "a comma%s",
+                                w, i == 0 ? " or a slash" : "");
+        }
+    }
+    if (cmd->context) {
+        atl_dir_conf *d = ap_get_module_config(cmd->context, &auth_atlassian_module);
+
+        if (!d) {
+            d = atl_create_dir(cmd->pool, (char *)cmd->path);
+            ap_set_module_config(cmd->context, &auth_atlassian_module, d);
+        }
+        d->require_groups = 1;
+    }
+    for (i = 1; i < args->nelts; i++) {
+        atl_config_add_group(cmd, APR_ARRAY_IDX(args, 0, const char *),
+                             APR_ARRAY_IDX(args, i, const char *));
+    }
+    return NULL;
 }
 
 typedef int (*atl_match_fn)(const atl_identity_t *id, const char *arg);
@@ -111,9 +164,50 @@ static authz_status atl_authz_site(request_rec *r, const char *line, const void 
     return atl_authz(r, p, atl_match_site);
 }
 
+static authz_status atl_authz_group(request_rec *r, const char *line, const void *p)
+{
+    const apr_array_header_t *args = p;
+    const char *site = APR_ARRAY_IDX(args, 0, const char *), *why;
+    apr_array_header_t *need;
+    atl_identity_t *id;
+    apr_int64_t retry_after;
+    int i, status;
+
+    if (!r->user || !*r->user) {
+        return AUTHZ_DENIED_NO_USER;
+    }
+    id = atl_get_identity(r);
+    if (!id) {
+        return AUTHZ_DENIED;
+    }
+    why = atl_groups_failure(r, site, &status, &retry_after);
+    if (why) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00315: Require atlassian-group %s: the membership of "
+                      "account %s is not known (%s): not granted, %d",
+                      site, id->f[ATL_F_ACCOUNT_ID], why, status);
+        atl_note_group_failure(r, status, retry_after);
+        return AUTHZ_DENIED;
+    }
+    need = apr_array_make(r->pool, args->nelts, sizeof(const char *));
+    for (i = 1; i < args->nelts; i++) {
+        const char *entry =
+            apr_pstrcat(r->pool, site, "/", APR_ARRAY_IDX(args, i, const char *), NULL);
+
+        if (atl_identity_has_group(id, entry)) {
+            return AUTHZ_GRANTED;
+        }
+        APR_ARRAY_PUSH(need, const char *) = entry;
+    }
+    atl_note_group_needed(r, apr_array_pstrcat(r->pool, need, ','));
+    return AUTHZ_DENIED;
+}
+
 static const authz_provider atl_provider_email = {atl_authz_email, atl_parse_require};
 static const authz_provider atl_provider_account = {atl_authz_account, atl_parse_require};
 static const authz_provider atl_provider_site = {atl_authz_site, atl_parse_require_site};
+static const authz_provider atl_provider_group = {atl_authz_group,
+                                                  atl_parse_require_group};
 
 void atl_authz_register(apr_pool_t *p)
 {
@@ -125,5 +219,8 @@ void atl_authz_register(apr_pool_t *p)
                               AP_AUTH_INTERNAL_PER_CONF);
     ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "atlassian-site",
                               AUTHZ_PROVIDER_VERSION, &atl_provider_site,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "atlassian-group",
+                              AUTHZ_PROVIDER_VERSION, &atl_provider_group,
                               AP_AUTH_INTERNAL_PER_CONF);
 }

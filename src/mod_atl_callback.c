@@ -20,6 +20,7 @@
 #include "atl_redirect.h"
 #include "atl_state.h"
 #include "mod_atl_callback.h"
+#include "mod_atl_groups.h"
 #include "mod_atl_limit.h"
 #include "mod_atl_metrics.h"
 #include "mod_atl_pages.h"
@@ -232,7 +233,8 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
         atl_metric_inc(ATL_M_FAILED_REFUSED);
         return atl_error_page(r, HTTP_FORBIDDEN, "This Atlassian account is not active.");
     }
-    if (pending.flags & ATL_PENDING_SITES) {
+    /* Require atlassian-group lines need the sites (and their scopes). */
+    if ((pending.flags & ATL_PENDING_SITES) || c->groups->nelts) {
         t0 = apr_time_now();
         rv = atl_oauth_sites(&id->sites, &reason, r->pool, &oc, tok->access_token);
         atl_metric_observe(ATL_EP_RESOURCES, t0);
@@ -244,7 +246,11 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
     }
     id->login_time = atl_now();
     id->f[ATL_F_LOGIN_TIME] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id->login_time);
-    if (pending.flags & ATL_PENDING_TOKEN) {
+    /* The groups of this server's Require atlassian-group lines; the token
+     * stays with the login to check them again later (it is passed on to
+     * the application only with AtlassianPassAccessToken On). */
+    atl_groups_login(r, c, id, id->sites, tok->access_token);
+    if ((pending.flags & ATL_PENDING_TOKEN) || c->groups->nelts) {
         id->f[ATL_F_ACCESS_TOKEN] = tok->access_token;
     }
     if ((pending.flags & ATL_PENDING_REFRESH) && tok->refresh_token) {

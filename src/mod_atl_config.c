@@ -32,7 +32,39 @@ APLOG_USE_MODULE(auth_atlassian);
 
 void *atl_create_srv(apr_pool_t *p, server_rec *s)
 {
-    return apr_pcalloc(p, sizeof(atl_srv_conf));
+    atl_srv_conf *c = apr_pcalloc(p, sizeof(atl_srv_conf));
+
+    c->groups = apr_array_make(p, 2, sizeof(atl_group_req_t));
+    return c;
+}
+
+static int atl_has_group(const apr_array_header_t *groups, const char *entry)
+{
+    int i;
+
+    for (i = 0; i < groups->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(groups, i, atl_group_req_t).entry, entry)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void atl_push_group(apr_array_header_t *groups, const atl_group_req_t *g)
+{
+    if (!atl_has_group(groups, g->entry)) {
+        APR_ARRAY_PUSH(groups, atl_group_req_t) = *g;
+    }
+}
+
+void atl_config_add_group(cmd_parms *cmd, const char *site, const char *group)
+{
+    atl_group_req_t g;
+
+    g.site = site;
+    g.group = group;
+    g.entry = apr_pstrcat(cmd->pool, site, "/", group, NULL);
+    atl_push_group(atl_srv(cmd->server)->groups, &g);
 }
 
 #define ATL_MERGE(f) (add->f ? add->f : base->f)
@@ -41,6 +73,7 @@ void *atl_merge_srv(apr_pool_t *p, void *basev, void *addv)
 {
     atl_srv_conf *base = basev, *add = addv;
     atl_srv_conf *c = apr_pcalloc(p, sizeof(*c));
+    int i;
 
     c->client_id = ATL_MERGE(client_id);
     c->client_secret = ATL_MERGE(client_secret);
@@ -55,6 +88,13 @@ void *atl_merge_srv(apr_pool_t *p, void *basev, void *addv)
     c->token_url = ATL_MERGE(token_url);
     c->profile_url = ATL_MERGE(profile_url);
     c->resources_url = ATL_MERGE(resources_url);
+    c->api_url = ATL_MERGE(api_url);
+    /* A virtual host inherits the main server's <Location>s: their lines
+     * count as its own. */
+    c->groups = apr_array_copy(p, base->groups);
+    for (i = 0; i < add->groups->nelts; i++) {
+        atl_push_group(c->groups, &APR_ARRAY_IDX(add->groups, i, atl_group_req_t));
+    }
     c->ca_file = ATL_MERGE(ca_file);
     c->timeout = ATL_MERGE(timeout);
     c->cache = ATL_MERGE(cache);
@@ -72,6 +112,8 @@ void *atl_create_dir(apr_pool_t *p, char *dir)
     d->fetch_sites = -1;
     d->refresh = -1;
     d->require_sites = -1;
+    d->require_groups = -1;
+    d->group_interval = -1;
     d->unauth = -1;
     d->lifetime = -1;
     d->preserve_post = -1;
@@ -91,6 +133,8 @@ void *atl_merge_dir(apr_pool_t *p, void *basev, void *addv)
     d->fetch_sites = ATL_MERGE_SET(fetch_sites);
     d->refresh = ATL_MERGE_SET(refresh);
     d->require_sites = ATL_MERGE_SET(require_sites);
+    d->require_groups = ATL_MERGE_SET(require_groups);
+    d->group_interval = ATL_MERGE_SET(group_interval);
     d->unauth = ATL_MERGE_SET(unauth);
     d->lifetime = ATL_MERGE_SET(lifetime);
     d->preserve_post = ATL_MERGE_SET(preserve_post);
@@ -180,7 +224,8 @@ static const char *atl_set_url(cmd_parms *cmd, void *dummy, const char *arg)
     case 0: c->authorize_url = arg; break;
     case 1: c->token_url = arg; break;
     case 2: c->profile_url = arg; break;
-    default: c->resources_url = arg; break;
+    case 3: c->resources_url = arg; break;
+    default: c->api_url = arg; break;
     }
     return NULL;
 }
@@ -501,6 +546,14 @@ static const char *atl_set_lifetime(cmd_parms *cmd, void *dconf, const char *arg
                                    &d->lifetime);
 }
 
+static const char *atl_set_group_interval(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    atl_dir_conf *d = dconf;
+
+    return atl_parse_seconds(cmd, "ATL00320", arg, 1, APR_INT64_C(86400),
+                             &d->group_interval);
+}
+
 static const char *atl_set_dir_flag(cmd_parms *cmd, void *dconf, int on)
 {
     atl_dir_conf *d = dconf;
@@ -541,6 +594,9 @@ const command_rec atl_cmds[] = {
     ATL_SRV("AtlassianProfileURL", atl_set_url, 2, TAKE1, "The profile (/me) URL"),
     ATL_SRV("AtlassianResourcesURL", atl_set_url, 3, TAKE1,
             "The accessible-resources URL"),
+    ATL_SRV("AtlassianAPIURL", atl_set_url, 4, TAKE1,
+            "Base of the product APIs, for group membership (default "
+            "https://api.atlassian.com)"),
     ATL_SRV("AtlassianCAFile", atl_set_ca_file, NULL, TAKE1,
             "CA bundle for outbound TLS (default: the system store)"),
     ATL_SRV("AtlassianTimeout", atl_set_timeout, NULL, TAKE1,
@@ -563,6 +619,9 @@ const command_rec atl_cmds[] = {
             FLAG, "Keep the refresh token of the login (default Off)"),
     ATL_DIR("AtlassianSessionLifetime", atl_set_lifetime, NULL, TAKE1,
             "Seconds a login lasts (default 28800)"),
+    ATL_DIR("AtlassianGroupCheckInterval", atl_set_group_interval, NULL, TAKE1,
+            "Seconds a group membership is trusted before it is checked "
+            "again (default 600)"),
     ATL_DIR("AtlassianUnauthAction", atl_set_unauth, NULL, TAKE1,
             "auth, 401 or pass (default auth)"),
     ATL_DIR("AtlassianPreservePost", atl_set_dir_flag,

@@ -9,15 +9,17 @@
 #include "atl_identity.h"
 #include "atl_seal.h"
 
-#define ATL_DEFAULT_SCOPE     "read:me"
-#define ATL_DEFAULT_PARAMS    "prompt=consent"
-#define ATL_DEFAULT_AUTHORIZE "https://auth.atlassian.com/authorize"
-#define ATL_DEFAULT_TOKEN     "https://auth.atlassian.com/oauth/token"
-#define ATL_DEFAULT_PROFILE   "https://api.atlassian.com/me"
-#define ATL_DEFAULT_RESOURCES "https://api.atlassian.com/oauth/token/accessible-resources"
-#define ATL_DEFAULT_TIMEOUT   10
-#define ATL_DEFAULT_LIFETIME  28800
-#define ATL_MAX_ANSWER        (256 * 1024) /* bytes of one answer from Atlassian */
+#define ATL_DEFAULT_SCOPE       "read:me"
+#define ATL_DEFAULT_PARAMS      "prompt=consent"
+#define ATL_DEFAULT_AUTHORIZE   "https://auth.atlassian.com/authorize"
+#define ATL_DEFAULT_TOKEN       "https://auth.atlassian.com/oauth/token"
+#define ATL_DEFAULT_PROFILE     "https://api.atlassian.com/me"
+#define ATL_DEFAULT_RESOURCES   "https://api.atlassian.com/oauth/token/accessible-resources"
+#define ATL_DEFAULT_API         "https://api.atlassian.com"
+#define ATL_DEFAULT_GROUP_CHECK 600
+#define ATL_DEFAULT_TIMEOUT     10
+#define ATL_DEFAULT_LIFETIME    28800
+#define ATL_MAX_ANSWER          (256 * 1024) /* bytes of one answer from Atlassian */
 
 typedef enum {
     ATL_PASS_ENV = 1,
@@ -26,6 +28,14 @@ typedef enum {
     ATL_PASS_NONE = 0
 } atl_pass_e;
 typedef enum { ATL_UNAUTH_AUTH, ATL_UNAUTH_401, ATL_UNAUTH_PASS } atl_unauth_e;
+
+/* One site and group of a "Require atlassian-group site group..." line,
+ * as configured. */
+typedef struct {
+    const char *site;  /* URL host or cloud id */
+    const char *group; /* group id or name */
+    const char *entry; /* "site/group": how a login stores a membership */
+} atl_group_req_t;
 
 typedef struct {
     const char *client_id;
@@ -40,6 +50,11 @@ typedef struct {
     const char *token_url;
     const char *profile_url;
     const char *resources_url;
+    const char *api_url;
+    /* The Require atlassian-group lines of this server (and, for a virtual
+     * host, of the main server), of atl_group_req_t, each pair once:
+     * what a login checks. Collected as the configuration is read. */
+    apr_array_header_t *groups;
     const char *ca_file;
     int timeout; /* seconds, 0: unset */
     const char *cache;
@@ -58,10 +73,12 @@ typedef struct {
     int pass_token;  /* -1: unset */
     int fetch_sites;
     int refresh;
-    int require_sites;    /* a Require atlassian-site is here */
-    int unauth;           /* atl_unauth_e, -1: unset */
-    apr_int64_t lifetime; /* -1: unset */
-    int preserve_post;    /* AtlassianPreservePost, -1: unset */
+    int require_sites;          /* a Require atlassian-site is here */
+    int require_groups;         /* a Require atlassian-group is here */
+    apr_int64_t group_interval; /* AtlassianGroupCheckInterval, -1: unset */
+    int unauth;                 /* atl_unauth_e, -1: unset */
+    apr_int64_t lifetime;       /* -1: unset */
+    int preserve_post;          /* AtlassianPreservePost, -1: unset */
 } atl_dir_conf;
 
 extern const command_rec atl_cmds[];
@@ -74,6 +91,10 @@ void *atl_merge_dir(apr_pool_t *p, void *basev, void *addv);
 atl_srv_conf *atl_srv(const server_rec *s);
 atl_dir_conf *atl_dir(const request_rec *r);
 const char *atl_or(const char *v, const char *dflt);
+
+/* Note a site and group of a Require atlassian-group line of the server
+ * being configured (each pair once). */
+void atl_config_add_group(cmd_parms *cmd, const char *site, const char *group);
 
 /* The purpose of a sealed value of kind what ("login", "pending", ...) for
  * this server: bound to its client ID. */

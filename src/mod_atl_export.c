@@ -22,6 +22,9 @@
 
 APLOG_USE_MODULE(auth_atlassian);
 
+/* The fields seen during a scan are kept as bits of an apr_uint32_t. */
+typedef char atl_fields_fit_in_a_mask[ATL_F_COUNT <= 32 ? 1 : -1];
+
 static const char *const atl_words_header[] = {"x", "atlassian", NULL};
 static const char *const atl_words_var[] = {"atlassian", NULL};
 static const char *const atl_words_http_var[] = {"http", "x", "atlassian", NULL};

@@ -17,4 +17,11 @@ void atl_insert_error_filter(request_rec *r);
 void atl_insert_filter(request_rec *r);
 void atl_pages_register(apr_pool_t *p);
 
+/* From Require atlassian-group, for the page of a refused user: the
+ * groups (comma-separated "site/group") that would have granted; or, when
+ * a membership could not be read, the answer instead of 403 (502, 503
+ * with Retry-After seconds, 504). */
+void atl_note_group_needed(request_rec *r, const char *entries);
+void atl_note_group_failure(request_rec *r, int status, apr_int64_t retry_after);
+
 #endif

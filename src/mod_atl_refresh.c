@@ -253,8 +253,9 @@ atl_identity_t *atl_refresh_login(request_rec *r, session_rec *z, const atl_srv_
             }
             id->token_expiry = rf->expiry;
             if (atl_seal_login(&sealed, r, c, id) == APR_SUCCESS) {
+                /* Saved by check_authn, once, with whatever else the
+                 * request changes (a group re-check). */
                 atl_store_login(r, z, sealed);
-                atl_commit(r, OK);
             }
             else {
                 ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,

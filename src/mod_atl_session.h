@@ -41,6 +41,9 @@ typedef struct {
     atl_identity_t *sub_id;
     const char *sub_user;
     apr_table_t *sub_headers;
+    /* Kept on the first request of a chain: the sites whose group
+     * membership could not be read for it (see mod_atl_groups.c). */
+    apr_array_header_t *group_fails;
 } atl_req_t;
 
 /* child_init: make this process's memo of verified logins. */

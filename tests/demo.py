@@ -4,7 +4,9 @@
 Starts on 127.0.0.1 an apache2 with the built module protecting /protected/:
 a CGI that prints its environment (/protected/cgi/printenv.cgi) and a small
 application behind mod_proxy (/protected/app/) that shows the X-Atlassian-*
-headers it receives. A home page at / links to both, to ?info=json and to
+headers it receives. A home page at / links to both, to a page open only
+to a group (/protected/admins/, Require atlassian-group), to one the demo
+user is not allowed to see (/protected/finance/), to ?info=json and to
 logout.
 
 Without ATLASSIAN_ID in the environment, the demo also starts a fake
@@ -15,7 +17,11 @@ callback URL it prints in the developer console).
 
 Environment: ATL_MODULE (the built .so), ATL_HTTPD (default
 /usr/sbin/apache2), ATL_MODULES_DIR (default /usr/lib/apache2/modules),
-DEMO_PORT (default 8080; a free port is used when it is busy).
+DEMO_PORT (default 8080; a free port is used when it is busy). With the
+real Atlassian, DEMO_GROUP_SITE and DEMO_GROUP (a site's URL host and one
+of its Jira groups) choose the group of /protected/admins/ (default
+acme.atlassian.net jira-admins, which the fake makes the demo user a
+member of); the scopes then include read:jira-user.
 Files go to ./demo-run/. Stop with Ctrl-C (or SIGTERM).
 """
 
@@ -33,6 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import fake_atlassian  # noqa: E402
+import fake_products  # noqa: E402
 from apps.backend import Backend  # noqa: E402
 
 HTTPD = os.environ.get("ATL_HTTPD", "/usr/sbin/apache2")
@@ -73,6 +80,10 @@ HOME = """<!doctype html>
  (<code>REMOTE_USER</code>, <code>ATLASSIAN_*</code>)</li>
 <li><a href="/protected/app/">An application behind mod_proxy</a> that shows the
  <code>X-Atlassian-*</code> headers it receives</li>
+<li><a href="/protected/admins/">A page open only to the %s group</a> on %s
+ (<code>Require atlassian-group</code>)</li>
+<li><a href="/protected/finance/">A page for the finance group</a>, which the demo user
+ is not in: the 403 page says which group it needs</li>
 <li><a href="/protected/oauth2callback?info=json">Who am I?</a> (<code>?info=json</code>)</li>
 <li><a href="/protected/oauth2callback?logout=/">Sign out</a></li>
 </ul>
@@ -154,22 +165,31 @@ def main():
     base = "http://127.0.0.1:%d" % port
     callback = base + "/protected/oauth2callback"
 
+    group_site = os.environ.get("DEMO_GROUP_SITE", "acme.atlassian.net")
+    demo_group = os.environ.get("DEMO_GROUP", "jira-admins")
     real = bool(os.environ.get("ATLASSIAN_ID"))
     fake = None
     if real:
         if not os.environ.get("ATLASSIAN_SECRET"):
             sys.exit("demo: ATLASSIAN_ID is set but ATLASSIAN_SECRET is not")
-        endpoints = ""
+        endpoints = 'AtlassianScope "read:me read:jira-user"\n'
         client = 'AtlassianClientID "%s"\nAtlassianClientSecret env:ATLASSIAN_SECRET\n' % \
             os.environ["ATLASSIAN_ID"].replace('"', "")
         note = "Signing in with the real Atlassian."
     else:
         fake = fake_atlassian.start(port=0, tls=False, auto_approve=False)
         fake.set_profile(DEMO_PROFILE)
+        # The demo user is in jira-admins on the acme site (Jira).
+        fake_products.set_groups(fake, fake_atlassian.DEFAULT_SITES[0]["id"],
+                                 jira=[{"name": "jira-admins",
+                                        "groupId": "0f1c2d3e-4a5b-6c7d-8e9f-a0b1c2d3e4f5"},
+                                       "jira-users"])
         u = fake.urls()
         endpoints = ('AtlassianAuthorizeURL "%s"\nAtlassianTokenURL "%s"\n'
                      'AtlassianProfileURL "%s"\nAtlassianResourcesURL "%s"\n'
-                     % (u["authorize"], u["token"], u["profile"], u["resources"]))
+                     'AtlassianAPIURL "%s"\nAtlassianScope "read:me read:jira-user"\n'
+                     % (u["authorize"], u["token"], u["profile"], u["resources"],
+                        fake.base))
         client = 'AtlassianClientID "%s"\nAtlassianClientSecret "%s"\n' % (
             fake.client_id, fake.client_secret)
         note = ("Signing in with a <b>fake Atlassian</b> running on %s (no account "
@@ -182,8 +202,19 @@ def main():
     os.chmod(key, 0o600)
 
     with open(os.path.join(content, "htdocs", "index.html"), "w") as f:
-        f.write(HOME % note)
+        f.write(HOME % (note, demo_group, group_site))
     os.chmod(os.path.join(content, "htdocs", "index.html"), 0o644)
+    for sub, text in (("admins", "Only members of the %s group on %s see this page."
+                       % (demo_group, group_site)),
+                      ("finance", "Only the finance group sees this page.")):
+        d = os.path.join(content, "htdocs", "protected", sub)
+        os.makedirs(d, exist_ok=True)
+        for dd in (os.path.dirname(d), d):
+            os.chmod(dd, 0o755)
+        with open(os.path.join(d, "index.html"), "w") as f:
+            f.write("<!doctype html><meta charset=utf-8><title>%s</title><p>%s</p>\n"
+                    % (sub, text))
+        os.chmod(os.path.join(d, "index.html"), 0o644)
 
     user, group = run_user()
     conf = os.path.join(run, "httpd.conf")
@@ -217,6 +248,13 @@ def main():
               # The session cookie never reaches the CGI or the backend.
               "    SessionCookieRemove On",
               "    Require valid-user",
+              "</Location>",
+              "<Location /protected/admins/>",
+              '    Require atlassian-group "%s" "%s"' % (group_site.replace('"', ""),
+                                                       demo_group.replace('"', "")),
+              "</Location>",
+              "<Location /protected/finance/>",
+              '    Require atlassian-group "%s" finance' % group_site.replace('"', ""),
               "</Location>"]
     with open(conf, "w") as f:
         f.write("\n".join(lines) + "\n")

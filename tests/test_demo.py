@@ -76,7 +76,8 @@ def test_demo_login_and_stop():
         b = H.Browser(_FakeHttpd(port))
         home = b.get("/")
         assert home.status == 200
-        for link in ("/protected/cgi/printenv.cgi", "/protected/app/", "?info=json", "?logout="):
+        for link in ("/protected/cgi/printenv.cgi", "/protected/app/", "/protected/admins/",
+                     "/protected/finance/", "?info=json", "?logout="):
             assert link in home.text, link
 
         r = b.get("/protected/cgi/printenv.cgi")
@@ -103,6 +104,14 @@ def test_demo_login_and_stop():
         app = b.get("/protected/app/")
         assert app.status == 200
         assert "X-Atlassian-Email" in app.text and "ada.lovelace@example.com" in app.text
+        # A page open only to a group the demo user is in, one it is not in.
+        admins = b.get("/protected/admins/")
+        assert admins.status == 200, admins
+        assert "Only members of the jira-admins group" in admins.text
+        finance = b.get("/protected/finance/")
+        assert finance.status == 403, finance
+        assert "acme.atlassian.net/finance" in finance.text
+        assert env_out["ATLASSIAN_GROUPS"] == "acme.atlassian.net/jira-admins"
         info = b.get(H.CALLBACK + "?info=json").json()
         assert info["email"] == "ada.lovelace@example.com"
         with open(os.path.join(work, "demo-run", "run", "httpd.pid")) as f:

@@ -53,6 +53,10 @@ static atl_identity_t *full_identity(void)
     add_site(id, "1324a887-45db-1bf4-1e99-ef0ff456d421", "Acme", "acme.atlassian.net");
     add_site(id, "cafe-0002", "Other Site", "other.atlassian.net");
     atl_identity_join_sites(id, pool);
+    id->groups = apr_array_make(pool, 1, sizeof(const char *));
+    APR_ARRAY_PUSH(id->groups, const char *) = "acme.atlassian.net/jira-admins";
+    id->groups_checked = 1700000001;
+    atl_identity_join_groups(id, pool);
     return id;
 }
 
@@ -463,6 +467,52 @@ START_TEST(join_sites)
 }
 END_TEST
 
+/* The groups and when they were checked survive a round trip; a login
+ * sealed before groups existed (no G line) still decodes, with none. */
+START_TEST(encode_decode_groups)
+{
+    static const char old[] = "I1\na557057:abc\nemia@example.com\nt1700000000\n.\n";
+    atl_identity_t *id = atl_identity_make(pool), *back;
+
+    ck_assert_int_eq(atl_identity_decode(&back, pool, old, strlen(old)), APR_SUCCESS);
+    ck_assert_ptr_null(back->groups);
+    ck_assert_int_eq(back->groups_checked, 0);
+    ck_assert_ptr_null(back->f[ATL_F_GROUPS]);
+    ck_assert_int_eq(atl_identity_has_group(back, "acme.atlassian.net/jira-admins"), 0);
+
+    id->f[ATL_F_ACCOUNT_ID] = "557057:abc";
+    id->login_time = 1700000000;
+    id->groups = apr_array_make(pool, 2, sizeof(const char *));
+    id->groups_checked = 1700000123;
+    back = round_trip(id);
+    ck_assert_ptr_nonnull(back->groups);
+    ck_assert_int_eq(back->groups->nelts, 0);
+    ck_assert_int_eq(back->groups_checked, 1700000123);
+    ck_assert_ptr_null(back->f[ATL_F_GROUPS]);
+
+    APR_ARRAY_PUSH(id->groups, const char *) = "acme.atlassian.net/jira-admins";
+    APR_ARRAY_PUSH(id->groups, const char *) =
+        "cafe-01/0f1c2d3e-4a5b-6c7d-8e9f-a0b1c2d3e4f5";
+    APR_ARRAY_PUSH(id->groups, const char *) = "bad/\x01control"; /* left out */
+    back = round_trip(id);
+    ck_assert_int_eq(back->groups->nelts, 2);
+    ck_assert_str_eq(back->f[ATL_F_GROUPS],
+                     "acme.atlassian.net/jira-admins,"
+                     "cafe-01/0f1c2d3e-4a5b-6c7d-8e9f-a0b1c2d3e4f5");
+    ck_assert_int_eq(atl_identity_has_group(back, "acme.atlassian.net/jira-admins"), 1);
+    ck_assert_int_eq(atl_identity_has_group(back, "acme.atlassian.net/JIRA-admins"), 0);
+    ck_assert_int_eq(atl_identity_has_group(back, "acme.atlassian.net/jira"), 0);
+    ck_assert_str_eq(atl_identity_var_name(ATL_F_GROUPS), "ATLASSIAN_GROUPS");
+    ck_assert_str_eq(atl_identity_header_name(ATL_F_GROUPS), "X-Atlassian-Groups");
+
+    /* A group line without its G line, a second G: not ours. */
+    ck_assert_int_eq(atl_identity_decode(&back, pool, "I1\naabc\nt1\ngx/y\n.\n", 19),
+                     ATL_E_MALFORMED);
+    ck_assert_int_eq(atl_identity_decode(&back, pool, "I1\naabc\nt1\nG5\nG6\n.\n", 20),
+                     ATL_E_MALFORMED);
+}
+END_TEST
+
 static Suite *identity_suite(void)
 {
     Suite *s = suite_create("identity");
@@ -483,6 +533,7 @@ static Suite *identity_suite(void)
     tcase_add_test(tc, has_site);
     tcase_add_test(tc, site_names_never_pass_for_hosts_or_ids);
     tcase_add_test(tc, join_sites);
+    tcase_add_test(tc, encode_decode_groups);
     suite_add_tcase(s, tc);
     return s;
 }

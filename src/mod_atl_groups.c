@@ -1,0 +1,728 @@
+/* Group membership for `Require atlassian-group site group...`.
+ *
+ * At login, the groups named by this server's Require atlassian-group lines
+ * (collected as the configuration is read) are checked with the fresh
+ * token: a site that accessible-resources does not list has none of them;
+ * on a listed site, Jira (or Confluence, on a site with Confluence only)
+ * tells the user's groups. The login keeps only the configured groups the
+ * user is in, as "site/group", and when they were checked.
+ *
+ * Once that is older than AtlassianGroupCheckInterval, a request in a
+ * location with such a Require line checks again with the user's token
+ * (refreshed first by AtlassianRefresh, when that is on). Concurrent
+ * requests of one login (threads, processes, nodes) check once: the
+ * outcome is kept in the shared cache, sealed, under a keyed hash of the
+ * login and the configured groups, and a lock in the cache lets one request
+ * call Atlassian while the others wait for its outcome. Failures are kept
+ * too (a rate limit until its Retry-After), so that no request calls again
+ * before it may.
+ *
+ * Only a definite answer says anything about the user: a failure leaves
+ * the membership on that site unknown, the Require line does not grant,
+ * and the answer is 502, 503 or 504 rather than the user's 403. */
+
+/* Before APR: APR_OFFSETOF is then offsetof (see mod_auth_atlassian.c). */
+#include <stddef.h>
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_request.h"
+
+#include <apr_hash.h>
+#include <apr_strings.h>
+
+#include "atl_groups.h"
+#include "atl_http.h"
+#include "atl_json.h"
+#include "atl_seal.h"
+#include "mod_atl_cache.h"
+#include "mod_atl_groups.h"
+#include "mod_atl_metrics.h"
+#include "mod_atl_session.h"
+
+APLOG_USE_MODULE(auth_atlassian);
+
+#define ATL_PURPOSE_GROUPS   "groups"
+#define ATL_GROUPS_POLL      apr_time_from_msec(50)
+#define ATL_GROUPS_MAX_BODY  (1024 * 1024)
+#define ATL_GROUPS_FAIL_KEEP 5  /* seconds a failure is shared */
+#define ATL_GROUPS_RETRY     30 /* seconds, when a 429 or 503 says none */
+
+/* A site whose membership is not known. */
+typedef struct {
+    const char *site;        /* as configured */
+    int status;              /* the answer: 502, 503 or 504 */
+    apr_int64_t retry_until; /* 503: not before then */
+    const char *why;         /* one line, for the log */
+} atl_gfail_t;
+
+/* The outcome of one check of all configured groups. */
+typedef struct {
+    apr_int64_t checked;
+    int ended;                  /* the token was refused: log in again */
+    apr_array_header_t *groups; /* "site/group" entries the user is in */
+    apr_array_header_t *fails;  /* of atl_gfail_t */
+} atl_gcheck_t;
+
+static atl_gcheck_t *atl_gcheck_make(apr_pool_t *p, apr_int64_t now)
+{
+    atl_gcheck_t *g = apr_pcalloc(p, sizeof(*g));
+
+    g->checked = now;
+    g->groups = apr_array_make(p, 4, sizeof(const char *));
+    g->fails = apr_array_make(p, 1, sizeof(atl_gfail_t));
+    return g;
+}
+
+static apr_interval_time_t atl_timeout_ms(const atl_srv_conf *c)
+{
+    return 1000L * (c->timeout ? c->timeout : ATL_DEFAULT_TIMEOUT);
+}
+
+/* The sites of the configured lines, each once, as configured. */
+static apr_array_header_t *atl_config_sites(apr_pool_t *p, const atl_srv_conf *c)
+{
+    apr_array_header_t *sites = apr_array_make(p, 2, sizeof(const char *));
+    int i, j;
+
+    for (i = 0; i < c->groups->nelts; i++) {
+        const char *site = APR_ARRAY_IDX(c->groups, i, atl_group_req_t).site;
+
+        for (j = 0; j < sites->nelts; j++) {
+            if (!strcmp(APR_ARRAY_IDX(sites, j, const char *), site)) {
+                break;
+            }
+        }
+        if (j == sites->nelts) {
+            APR_ARRAY_PUSH(sites, const char *) = site;
+        }
+    }
+    return sites;
+}
+
+static void atl_fail(request_rec *r, atl_gcheck_t *g, const char *site, int status,
+                     apr_int64_t retry_after, const char *why)
+{
+    atl_gfail_t *f = apr_array_push(g->fails);
+
+    f->site = site;
+    f->status = status;
+    f->retry_until = status == HTTP_SERVICE_UNAVAILABLE
+                         ? g->checked + (retry_after > 0 ? retry_after : ATL_GROUPS_RETRY)
+                         : 0;
+    f->why = atl_identity_sanitize(r->pool, why, strlen(why), 1024);
+}
+
+/* Say why the membership on site is not known, and note it. */
+static void atl_fetch_failed(request_rec *r, atl_gcheck_t *g, const char *account,
+                             const char *site, apr_status_t rv,
+                             const atl_groups_result_t *res, const char *reason,
+                             int recheck)
+{
+    const char *why = reason ? reason : "no detail";
+
+    if (rv == ATL_E_SCOPE) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "ATL00302: Require atlassian-group: the token of account %s "
+                      "may not read groups on site %s: %s. A configuration error: "
+                      "add the scope to AtlassianScope and to the app in the "
+                      "developer console; users then log in again",
+                      account, site, why);
+        atl_fail(r, g, site, HTTP_BAD_GATEWAY, 0,
+                 apr_pstrcat(r->pool, "scope missing (", why, ")", NULL));
+    }
+    else if (rv == ATL_E_FORBIDDEN && res->status == 401 && recheck) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00310: account %s: Atlassian refused the token when "
+                      "checking groups on site %s again (%s): the login is over, "
+                      "a new one is needed",
+                      account, site, why);
+        g->ended = 1;
+    }
+    else if (rv == ATL_E_FORBIDDEN) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "ATL00303: Require atlassian-group: Atlassian refused to "
+                      "tell the groups of account %s on site %s (HTTP %ld): %s",
+                      account, site, res->status, why);
+        atl_fail(r, g, site, HTTP_BAD_GATEWAY, 0,
+                 apr_psprintf(r->pool, "refused (HTTP %ld: %s)", res->status, why));
+    }
+    else if (rv == ATL_E_RATELIMIT) {
+        apr_int64_t after = res->retry_after > 0 ? res->retry_after : ATL_GROUPS_RETRY;
+
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "ATL00304: Require atlassian-group: Atlassian is rate "
+                      "limiting the group check of account %s on site %s (HTTP "
+                      "%ld, Retry-After %" APR_INT64_T_FMT " s): not asked again "
+                      "before then; %s",
+                      account, site, res->status, after, why);
+        atl_fail(r, g, site, HTTP_SERVICE_UNAVAILABLE, after,
+                 apr_psprintf(r->pool,
+                              "rate limited (HTTP %ld, Retry-After %" APR_INT64_T_FMT
+                              " s)",
+                              res->status, after));
+    }
+    else if (rv == ATL_E_TIMEOUT) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "ATL00305: Require atlassian-group: the group check of "
+                      "account %s on site %s timed out (raise AtlassianTimeout "
+                      "or check the network): %s",
+                      account, site, why);
+        atl_fail(r, g, site, HTTP_GATEWAY_TIME_OUT, 0,
+                 apr_pstrcat(r->pool, "timeout (", why, ")", NULL));
+    }
+    else if (rv == ATL_E_MALFORMED || rv == ATL_E_TOOBIG) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "ATL00306: Require atlassian-group: the groups of account %s "
+                      "on site %s are not complete (group expansion not applied, "
+                      "list incomplete or malformed): %s",
+                      account, site, why);
+        atl_fail(r, g, site, HTTP_BAD_GATEWAY, 0,
+                 apr_pstrcat(r->pool, "incomplete answer (", why, ")", NULL));
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "ATL00307: Require atlassian-group: the group check of "
+                      "account %s on site %s failed: %s",
+                      account, site, why);
+        atl_fail(r, g, site, HTTP_BAD_GATEWAY, 0,
+                 apr_pstrcat(r->pool, "failed (", why, ")", NULL));
+    }
+}
+
+/* One product answer, per cloud id: a site configured by its host and by
+ * its cloud id is asked once. */
+typedef struct {
+    apr_status_t rv;
+    atl_groups_result_t *res;
+    const char *reason;
+    atl_product_e product;
+} atl_answer_t;
+
+static atl_answer_t *atl_site_answer(request_rec *r, apr_hash_t *done,
+                                     const atl_groups_conf_t *gc, const atl_site_t *site,
+                                     const char *account, const char *token)
+{
+    atl_answer_t *a = apr_hash_get(done, site->id, APR_HASH_KEY_STRING);
+
+    if (!a) {
+        a = apr_pcalloc(r->pool, sizeof(*a));
+        a->product = atl_groups_product(site);
+        if (a->product != ATL_PRODUCT_NONE) {
+            apr_time_t t0 = apr_time_now();
+
+            a->rv = atl_groups_fetch(&a->res, &a->reason, r->pool, gc, site->id,
+                                     a->product, account, token);
+            atl_metric_observe(ATL_EP_GROUPS, t0);
+        }
+        apr_hash_set(done, site->id, APR_HASH_KEY_STRING, a);
+    }
+    return a;
+}
+
+/* Check every configured group against the user's groups, site by site. */
+static void atl_check_sites(request_rec *r, atl_gcheck_t *g, const atl_srv_conf *c,
+                            const atl_identity_t *id, const apr_array_header_t *sites,
+                            const char *token, int recheck)
+{
+    const char *account = id->f[ATL_F_ACCOUNT_ID];
+    apr_array_header_t *names = atl_config_sites(r->pool, c);
+    apr_hash_t *done = apr_hash_make(r->pool);
+    atl_groups_conf_t gc;
+    int i, j;
+
+    memset(&gc, 0, sizeof(gc));
+    gc.api_url = atl_or(c->api_url, ATL_DEFAULT_API);
+    gc.http.ca_file = c->ca_file;
+    gc.http.timeout_ms = atl_timeout_ms(c);
+    gc.http.max_body = ATL_GROUPS_MAX_BODY;
+    gc.total_timeout_ms = atl_timeout_ms(c);
+
+    for (i = 0; i < names->nelts && !g->ended; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
+        const atl_site_t *site = atl_groups_find_site(sites, name);
+        apr_array_header_t *wanted, *matched;
+        atl_answer_t *a;
+
+        if (!site) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "ATL00300: account %s: accessible-resources does not "
+                          "list site %s: not a member of its groups",
+                          account, name);
+            continue;
+        }
+        a = atl_site_answer(r, done, &gc, site, account, token);
+        if (a->product == ATL_PRODUCT_NONE) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "ATL00308: Require atlassian-group: the token of account "
+                          "%s has no Jira or Confluence scope on site %s: add "
+                          "read:jira-user (or read:confluence-user) to "
+                          "AtlassianScope and to the app in the developer console",
+                          account, name);
+            atl_fail(r, g, name, HTTP_BAD_GATEWAY, 0,
+                     "scope missing (no Jira or Confluence scope on the site)");
+            continue;
+        }
+        if (a->rv != APR_SUCCESS) {
+            atl_fetch_failed(r, g, account, name, a->rv, a->res, a->reason, recheck);
+            continue;
+        }
+        wanted = apr_array_make(r->pool, 4, sizeof(const char *));
+        for (j = 0; j < c->groups->nelts; j++) {
+            const atl_group_req_t *q = &APR_ARRAY_IDX(c->groups, j, atl_group_req_t);
+
+            if (!strcmp(q->site, name)) {
+                APR_ARRAY_PUSH(wanted, const char *) = q->group;
+            }
+        }
+        atl_groups_match(&matched, r->pool, wanted, a->res->groups);
+        for (j = 0; j < matched->nelts; j++) {
+            const atl_group_match_t *m = &APR_ARRAY_IDX(matched, j, atl_group_match_t);
+
+            APR_ARRAY_PUSH(g->groups, const char *) =
+                apr_pstrcat(r->pool, name, "/", m->wanted, NULL);
+            if (!atl_groups_is_id(m->wanted)) {
+                ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                              "ATL00301: account %s is in group \"%s\" on site %s "
+                              "(%s), matched by name; its id is %s",
+                              account, ap_escape_logitem(r->pool, m->name), name,
+                              atl_groups_product_name(a->product),
+                              m->id ? m->id : "none");
+            }
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "ATL00319: account %s: %d of %d configured groups found on "
+                      "site %s (%s, %d groups, %d calls)",
+                      account, matched->nelts, wanted->nelts, name,
+                      atl_groups_product_name(a->product), a->res->groups->nelts,
+                      a->res->calls);
+    }
+}
+
+/* ---- the outcome in the shared cache ---- */
+
+/* One line: a code and a value without control characters (so that a
+ * newline always ends it). */
+static void atl_line(apr_array_header_t *lines, apr_pool_t *p, char code, const char *v)
+{
+    const char *clean = v ? atl_identity_sanitize(p, v, strlen(v), 1024) : NULL;
+
+    APR_ARRAY_PUSH(lines, const char *) =
+        apr_psprintf(p, "%c%s\n", code, clean ? clean : "");
+}
+
+static const char *atl_gcheck_encode(apr_pool_t *p, const atl_gcheck_t *g)
+{
+    apr_array_header_t *lines = apr_array_make(p, 8, sizeof(const char *));
+    int i;
+
+    atl_line(lines, p, 'C', apr_psprintf(p, "%" APR_INT64_T_FMT, g->checked));
+    if (g->ended) {
+        atl_line(lines, p, 'E', "");
+    }
+    for (i = 0; i < g->groups->nelts; i++) {
+        atl_line(lines, p, 'g', APR_ARRAY_IDX(g->groups, i, const char *));
+    }
+    for (i = 0; i < g->fails->nelts; i++) {
+        const atl_gfail_t *f = &APR_ARRAY_IDX(g->fails, i, atl_gfail_t);
+
+        atl_line(lines, p, 'F', f->site);
+        atl_line(lines, p, 's', apr_itoa(p, f->status));
+        atl_line(lines, p, 'u', apr_psprintf(p, "%" APR_INT64_T_FMT, f->retry_until));
+        atl_line(lines, p, 'w', f->why);
+    }
+    return apr_array_pstrcat(p, lines, 0);
+}
+
+/* NULL when s is not an outcome this file wrote. */
+static atl_gcheck_t *atl_gcheck_decode(apr_pool_t *p, char *s)
+{
+    atl_gcheck_t *g = atl_gcheck_make(p, 0);
+    atl_gfail_t *f = NULL;
+    char *line, *last;
+
+    for (line = apr_strtok(s, "\n", &last); line; line = apr_strtok(NULL, "\n", &last)) {
+        const char *v = line + 1;
+
+        switch (line[0]) {
+        case 'C': g->checked = apr_atoi64(v); break;
+        case 'E': g->ended = 1; break;
+        case 'g': APR_ARRAY_PUSH(g->groups, const char *) = v; break;
+        case 'F':
+            f = apr_array_push(g->fails);
+            memset(f, 0, sizeof(*f));
+            f->site = v;
+            f->why = "unknown";
+            break;
+        case 's':
+        case 'u':
+        case 'w':
+            if (!f) {
+                return NULL;
+            }
+            if (line[0] == 's') {
+                f->status = (int)apr_atoi64(v);
+            }
+            else if (line[0] == 'u') {
+                f->retry_until = apr_atoi64(v);
+            }
+            else {
+                f->why = v;
+            }
+            break;
+        default: return NULL;
+        }
+    }
+    return g->checked > 0 ? g : NULL;
+}
+
+/* The cache key of this login's check: a keyed hash of the login and of
+ * the configured groups (another configuration checks other groups). */
+static const char *atl_gcheck_hash(request_rec *r, const atl_srv_conf *c,
+                                   const atl_identity_t *id)
+{
+    apr_array_header_t *parts = apr_array_make(r->pool, 4, sizeof(const char *));
+    const char *data, *hash;
+    int i;
+
+    APR_ARRAY_PUSH(parts, const char *) = id->f[ATL_F_ACCOUNT_ID];
+    APR_ARRAY_PUSH(parts, const char *) =
+        apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id->login_time);
+    for (i = 0; i < c->groups->nelts; i++) {
+        APR_ARRAY_PUSH(parts, const char *) =
+            APR_ARRAY_IDX(c->groups, i, atl_group_req_t).entry;
+    }
+    data = apr_array_pstrcat(r->pool, parts, '\n');
+    if (atl_seal_hash(&hash, r->pool, c->keys, ATL_PURPOSE_GROUPS, data, strlen(data))
+        != APR_SUCCESS) {
+        return NULL;
+    }
+    return hash;
+}
+
+/* A shared outcome newer than what the login holds (since), and still
+ * valid: within the interval, or made after this request started to look
+ * (asked), however long the check took. */
+static atl_gcheck_t *atl_gcheck_lookup(request_rec *r, const atl_srv_conf *c,
+                                       const char *key, apr_int64_t since,
+                                       apr_int64_t interval, apr_int64_t asked)
+{
+    const char *sealed, *plain;
+    apr_size_t len;
+    atl_gcheck_t *g;
+
+    if (atl_cache_get(r, key, &sealed, NULL) != APR_SUCCESS) {
+        return NULL;
+    }
+    if (atl_unseal(&plain, &len, r->pool, c->keys, ATL_PURPOSE_GROUPS, sealed)
+            != APR_SUCCESS
+        || !(g = atl_gcheck_decode(r->pool, apr_pstrmemdup(r->pool, plain, len)))) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "ATL00312: a shared group check does not unseal (another "
+                      "AtlassianSessionSecret?): ignored");
+        return NULL;
+    }
+    if (g->checked <= since
+        || (!g->fails->nelts && g->checked < asked
+            && g->checked + interval <= atl_now())) {
+        return NULL;
+    }
+    return g;
+}
+
+static void atl_gcheck_share(request_rec *r, const atl_srv_conf *c, const char *key,
+                             const atl_gcheck_t *g, apr_int64_t interval)
+{
+    const char *plain = atl_gcheck_encode(r->pool, g), *sealed;
+    apr_int64_t until = g->checked + interval;
+    apr_status_t rv;
+    int i;
+
+    /* Long enough for the requests that waited for it to read it. */
+    if (until < atl_now() + ATL_GROUPS_FAIL_KEEP) {
+        until = atl_now() + ATL_GROUPS_FAIL_KEEP;
+    }
+    /* A failure is kept a few seconds (a rate limit: until Atlassian
+     * allows the next call), so that a wave of requests asks once. */
+    for (i = 0; i < g->fails->nelts; i++) {
+        const atl_gfail_t *f = &APR_ARRAY_IDX(g->fails, i, atl_gfail_t);
+        apr_int64_t keep =
+            f->retry_until ? f->retry_until : g->checked + ATL_GROUPS_FAIL_KEEP;
+
+        until = i == 0 || keep > until ? keep : until;
+    }
+    if (!key
+        || atl_seal(&sealed, r->pool, c->keys, ATL_PURPOSE_GROUPS, plain, strlen(plain))
+               != APR_SUCCESS) {
+        return;
+    }
+    rv = atl_cache_put(r, key, sealed, strlen(sealed), apr_time_from_sec(until));
+    if (rv != APR_SUCCESS && rv != APR_ENOTIMPL) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
+                      "ATL00313: a group check could not be shared through "
+                      "AtlassianCache: other processes or nodes check again");
+    }
+}
+
+static const char *atl_gcheck_key(request_rec *r, const char *hash)
+{
+    return hash ? apr_pstrcat(r->pool, "groups:", hash, NULL) : NULL;
+}
+
+/* ---- at login ---- */
+
+void atl_groups_login(request_rec *r, const atl_srv_conf *c, atl_identity_t *id,
+                      apr_array_header_t *sites, const char *access_token)
+{
+    atl_gcheck_t *g;
+
+    if (!c->groups->nelts) {
+        return;
+    }
+    g = atl_gcheck_make(r->pool, atl_now());
+    atl_check_sites(r, g, c, id, sites, access_token, 0);
+    id->groups = g->groups;
+    id->groups_checked = g->fails->nelts ? 0 : g->checked;
+    atl_identity_join_groups(id, r->pool);
+    if (g->fails->nelts) {
+        atl_metric_inc(ATL_M_FAILED_GROUPS);
+        /* The next request answers this failure, and does not call again
+         * before Atlassian allows it. */
+        atl_gcheck_share(r, c, atl_gcheck_key(r, atl_gcheck_hash(r, c, id)), g, 0);
+    }
+}
+
+/* ---- again, later ---- */
+
+/* Every configured site fails alike: accessible-resources did not answer. */
+static void atl_fail_all(request_rec *r, atl_gcheck_t *g, const atl_srv_conf *c,
+                         int status, apr_int64_t retry_after, const char *why)
+{
+    apr_array_header_t *names = atl_config_sites(r->pool, c);
+    int i;
+
+    for (i = 0; i < names->nelts; i++) {
+        atl_fail(r, g, APR_ARRAY_IDX(names, i, const char *), status, retry_after, why);
+    }
+}
+
+/* The user's sites now, with their scopes. Called here rather than through
+ * atl_oauth_sites because the status matters: a refused token ends the
+ * login, a rate limit has its Retry-After. NULL on failure (noted in g). */
+static apr_array_header_t *atl_fetch_sites(request_rec *r, atl_gcheck_t *g,
+                                           const atl_srv_conf *c,
+                                           const atl_identity_t *id)
+{
+    const char *url = atl_or(c->resources_url, ATL_DEFAULT_RESOURCES);
+    const char *account = id->f[ATL_F_ACCOUNT_ID], *errmsg = NULL, *why;
+    atl_http_response_t *resp = NULL;
+    apr_array_header_t *sites = NULL;
+    atl_http_opts_t o;
+    apr_status_t rv;
+
+    o.ca_file = c->ca_file;
+    o.timeout_ms = atl_timeout_ms(c);
+    o.max_body = ATL_MAX_ANSWER;
+    rv = atl_http_request(&resp, &errmsg, r->pool, &o, "GET", url,
+                          id->f[ATL_F_ACCESS_TOKEN], NULL, NULL);
+    if (rv == APR_SUCCESS && resp->status == 401) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00310: account %s: Atlassian refused the token when "
+                      "checking groups again (accessible-resources answered 401): "
+                      "the login is over, a new one is needed",
+                      account);
+        g->ended = 1;
+        return NULL;
+    }
+    if (rv == APR_SUCCESS && (resp->status == 429 || resp->status == 503)) {
+        apr_int64_t after = resp->retry_after > 0 ? resp->retry_after : ATL_GROUPS_RETRY;
+
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "ATL00304: Require atlassian-group: Atlassian is rate "
+                      "limiting the group check of account %s (accessible-resources, "
+                      "HTTP %ld, Retry-After %" APR_INT64_T_FMT " s): not asked "
+                      "again before then",
+                      account, resp->status, after);
+        atl_fail_all(r, g, c, HTTP_SERVICE_UNAVAILABLE, after,
+                     apr_psprintf(r->pool,
+                                  "rate limited (HTTP %ld, Retry-After %" APR_INT64_T_FMT
+                                  " s)",
+                                  resp->status, after));
+        return NULL;
+    }
+    if (rv == APR_SUCCESS && (resp->status < 200 || resp->status > 299)) {
+        errmsg = apr_psprintf(r->pool, "HTTP %ld", resp->status);
+        rv = ATL_E_UPSTREAM;
+    }
+    if (rv == APR_SUCCESS) {
+        rv = atl_json_parse_sites(&sites, &errmsg, r->pool, resp->body, resp->body_len);
+    }
+    if (rv != APR_SUCCESS) {
+        why = apr_psprintf(r->pool, "accessible-resources %s failed: %s", url,
+                           errmsg ? errmsg : "no detail");
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "ATL00309: Require atlassian-group: checking the groups of "
+                      "account %s again: %s%s",
+                      account, why,
+                      rv == ATL_E_TIMEOUT ? " (raise AtlassianTimeout or check the "
+                                            "network)"
+                                          : "");
+        atl_fail_all(r, g, c,
+                     rv == ATL_E_TIMEOUT ? HTTP_GATEWAY_TIME_OUT : HTTP_BAD_GATEWAY, 0,
+                     why);
+        return NULL;
+    }
+    return sites;
+}
+
+/* Check now, with the user's current token. */
+static atl_gcheck_t *atl_gcheck_run(request_rec *r, const atl_srv_conf *c,
+                                    const atl_identity_t *id)
+{
+    atl_gcheck_t *g = atl_gcheck_make(r->pool, atl_now());
+    apr_array_header_t *sites = atl_fetch_sites(r, g, c, id);
+
+    if (sites) {
+        atl_check_sites(r, g, c, id, sites, id->f[ATL_F_ACCESS_TOKEN], 1);
+    }
+    /* The membership is as Atlassian told it when the answers came. */
+    g->checked = atl_now();
+    return g;
+}
+
+/* The check of this login: shared, or made here once for everyone. */
+static atl_gcheck_t *atl_gcheck_shared(request_rec *r, const atl_srv_conf *c,
+                                       const atl_identity_t *id, apr_int64_t interval)
+{
+    const char *hash = atl_gcheck_hash(r, c, id), *key = atl_gcheck_key(r, hash);
+    const char *lock = NULL;
+    apr_interval_time_t hold;
+    apr_time_t deadline;
+    apr_int64_t asked = atl_now();
+    atl_gcheck_t *g;
+    apr_status_t rv;
+
+    if (!hash) {
+        return atl_gcheck_run(r, c, id);
+    }
+    if ((g = atl_gcheck_lookup(r, c, key, id->groups_checked, interval, asked))) {
+        return g;
+    }
+    /* Long enough for accessible-resources and every site's check. */
+    hold =
+        apr_time_from_msec(atl_timeout_ms(c)) * (1 + atl_config_sites(r->pool, c)->nelts)
+        + apr_time_from_sec(5);
+    rv = atl_cache_lock(r, hash, hold, &lock);
+    if (rv == APR_EBUSY) {
+        deadline = apr_time_now() + hold;
+        while (apr_time_now() < deadline) {
+            apr_sleep(ATL_GROUPS_POLL);
+            if ((g = atl_gcheck_lookup(r, c, key, id->groups_checked, interval, asked))) {
+                return g;
+            }
+            rv = atl_cache_lock(r, hash, hold, &lock);
+            if (rv != APR_EBUSY) {
+                break;
+            }
+        }
+        if (rv == APR_EBUSY) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "ATL00314: account %s: another request's group check "
+                          "did not finish in time: checking here",
+                          id->f[ATL_F_ACCOUNT_ID]);
+            return atl_gcheck_run(r, c, id);
+        }
+    }
+    if (rv == APR_SUCCESS) {
+        /* The previous owner may have shared its outcome just before. */
+        if (!(g = atl_gcheck_lookup(r, c, key, id->groups_checked, interval, asked))) {
+            g = atl_gcheck_run(r, c, id);
+            atl_gcheck_share(r, c, key, g, interval);
+        }
+        atl_cache_unlock(r, hash, lock);
+        return g;
+    }
+    /* No cache to share through: this request checks on its own. */
+    g = atl_gcheck_run(r, c, id);
+    atl_gcheck_share(r, c, key, g, interval);
+    return g;
+}
+
+atl_identity_t *atl_groups_recheck(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                                   const atl_dir_conf *d, atl_identity_t *id)
+{
+    apr_int64_t interval =
+        d->group_interval > 0 ? d->group_interval : ATL_DEFAULT_GROUP_CHECK;
+    apr_int64_t now = atl_now();
+    atl_gcheck_t *g;
+    const char *sealed;
+
+    if (!c->groups->nelts) {
+        return id;
+    }
+    if (id->groups && id->groups_checked > 0 && now - id->groups_checked < interval
+        && id->groups_checked <= now + 60) {
+        return id;
+    }
+    if (!id->f[ATL_F_ACCESS_TOKEN] || (id->token_expiry > 0 && now >= id->token_expiry)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00311: account %s: its group membership is due to be "
+                      "checked again, but the login keeps no valid access token "
+                      "(expired without AtlassianRefresh, or logged in before "
+                      "the Require atlassian-group lines): a new login is needed",
+                      id->f[ATL_F_ACCOUNT_ID]);
+        atl_store_login(r, z, NULL);
+        return NULL;
+    }
+    g = atl_gcheck_shared(r, c, id, interval);
+    if (g->ended) {
+        atl_store_login(r, z, NULL);
+        return NULL;
+    }
+    id->groups = g->groups;
+    atl_identity_join_groups(id, r->pool);
+    if (g->fails->nelts) {
+        /* This request only: the sites that failed grant nothing, and the
+         * next request looks again. */
+        atl_req(atl_initial(r))->group_fails = g->fails;
+        return id;
+    }
+    id->groups_checked = g->checked;
+    if (atl_seal_login(&sealed, r, c, id) == APR_SUCCESS) {
+        /* check_authn saves the session (mod_session saves it once). */
+        atl_store_login(r, z, sealed);
+    }
+    else {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "ATL00318: the checked group membership could not be "
+                      "sealed into the session");
+    }
+    return id;
+}
+
+const char *atl_groups_failure(request_rec *r, const char *site, int *status,
+                               apr_int64_t *retry_after)
+{
+    const apr_array_header_t *fails = atl_req(atl_initial(r))->group_fails;
+    int i;
+
+    *status = 0;
+    *retry_after = 0;
+    for (i = 0; fails && i < fails->nelts; i++) {
+        const atl_gfail_t *f = &APR_ARRAY_IDX(fails, i, atl_gfail_t);
+
+        if (!strcmp(f->site, site)) {
+            *status = f->status;
+            if (f->status == HTTP_SERVICE_UNAVAILABLE) {
+                *retry_after = f->retry_until - atl_now();
+                if (*retry_after < 1) {
+                    *retry_after = 1;
+                }
+            }
+            return f->why;
+        }
+    }
+    return NULL;
+}

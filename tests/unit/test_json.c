@@ -2,44 +2,20 @@
  * request. test_json_profile.c has the profile, the sites and the
  * ?info=json document; test_oauth.c the HTTP client and the OAuth calls. */
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <check.h>
-#include <json-c/json.h>
 
-#include <apr_general.h>
-#include <apr_pools.h>
+#include "atl_check.h"
+#include "atl_json_samples.h"
+
 #include <apr_strings.h>
 
-#include "atl_http.h"
 #include "atl_identity.h"
 #include "atl_json.h"
-#include "atl_oauth.h"
 #include "atl_status.h"
-
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    pool = NULL;
-}
 
 /* ---- token answers ---------------------------------------------------- */
 
@@ -346,17 +322,6 @@ END_TEST
 
 /* ---- token request ---------------------------------------------------- */
 
-static const char *member(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-
-    if (!json_object_object_get_ex(o, key, &v)
-        || !json_object_is_type(v, json_type_string)) {
-        return NULL;
-    }
-    return json_object_get_string(v);
-}
-
 START_TEST(token_request_body)
 {
     const char *body = NULL;
@@ -416,7 +381,7 @@ static Suite *json_suite(void)
     Suite *s = suite_create("atl_json");
     TCase *tc = tcase_create("json");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, atl_check_setup, atl_check_teardown);
     tcase_add_test(tc, token_valid);
     tcase_add_test(tc, token_minimal);
     tcase_add_test(tc, token_missing_access_token);
@@ -442,14 +407,5 @@ static Suite *json_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    sr = srunner_create(json_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return atl_check_run(json_suite());
 }

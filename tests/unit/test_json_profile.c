@@ -1,72 +1,22 @@
 /* Unit tests of atl_json: the /me profile, accessible-resources and the
  * ?info=json document. */
 
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <check.h>
-#include <json-c/json.h>
 
-#include <apr_general.h>
-#include <apr_pools.h>
+#include "atl_check.h"
+#include "atl_json_samples.h"
+
 #include <apr_strings.h>
 
-#include "atl_http.h"
 #include "atl_identity.h"
 #include "atl_json.h"
-#include "atl_oauth.h"
 #include "atl_status.h"
 
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    pool = NULL;
-}
-
-static const char *member(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-
-    if (!json_object_object_get_ex(o, key, &v)
-        || !json_object_is_type(v, json_type_string)) {
-        return NULL;
-    }
-    return json_object_get_string(v);
-}
-
 /* ---- /me profile ------------------------------------------------------ */
-
-/* The example answer of Atlassian's /me documentation. */
-static const char *me_example =
-    "{\"account_type\": \"atlassian\", \"account_id\": "
-    "\"112233aa-bb11-cc22-33dd-445566abcabc\",\n"
-    " \"email\": \"mia@example.com\", \"name\": \"Mia Krystof\",\n"
-    " \"picture\": "
-    "\"https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/"
-    "112233aa/1234abcd\",\n"
-    " \"account_status\": \"active\", \"nickname\": \"mkrystof\", \"zoneinfo\": "
-    "\"Australia/Sydney\",\n"
-    " \"locale\": \"en-US\",\n"
-    " \"extended_profile\": {\"job_title\": \"Designer\", \"organization\": "
-    "\"mia@example.com\",\n"
-    "                      \"department\": \"Design team\", \"location\": \"Sydney\"}}\n";
 
 static apr_status_t parse_profile(atl_identity_t **id, const char **err, const char *s)
 {
@@ -305,8 +255,6 @@ static apr_status_t parse_sites(apr_array_header_t **sites, const char **err,
     return atl_json_parse_sites(sites, err, pool, s, strlen(s));
 }
 
-#define SITE(a, i) (&APR_ARRAY_IDX((a), (i), atl_site_t))
-
 START_TEST(sites_example)
 {
     apr_array_header_t *a = NULL;
@@ -527,7 +475,7 @@ static Suite *profile_suite(void)
     Suite *s = suite_create("atl_json_profile");
     TCase *tc = tcase_create("json");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, atl_check_setup, atl_check_teardown);
     tcase_add_test(tc, profile_example);
     tcase_add_test(tc, profile_email_verified);
     tcase_add_test(tc, profile_no_account_id);
@@ -552,14 +500,5 @@ static Suite *profile_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    sr = srunner_create(profile_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return atl_check_run(profile_suite());
 }

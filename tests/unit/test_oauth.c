@@ -16,10 +16,10 @@
 #include <sys/socket.h>
 
 #include <check.h>
-#include <json-c/json.h>
 
-#include <apr_general.h>
-#include <apr_pools.h>
+#include "atl_check.h"
+#include "atl_json_samples.h"
+
 #include <apr_strings.h>
 
 #include "atl_http.h"
@@ -27,47 +27,6 @@
 #include "atl_json.h"
 #include "atl_oauth.h"
 #include "atl_status.h"
-
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    pool = NULL;
-}
-
-static const char *member(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-
-    if (!json_object_object_get_ex(o, key, &v)
-        || !json_object_is_type(v, json_type_string)) {
-        return NULL;
-    }
-    return json_object_get_string(v);
-}
-
-/* The example answer of Atlassian's /me documentation. */
-static const char *me_example =
-    "{\"account_type\": \"atlassian\", \"account_id\": "
-    "\"112233aa-bb11-cc22-33dd-445566abcabc\",\n"
-    " \"email\": \"mia@example.com\", \"name\": \"Mia Krystof\",\n"
-    " \"picture\": "
-    "\"https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/"
-    "112233aa/1234abcd\",\n"
-    " \"account_status\": \"active\", \"nickname\": \"mkrystof\", \"zoneinfo\": "
-    "\"Australia/Sydney\",\n"
-    " \"locale\": \"en-US\",\n"
-    " \"extended_profile\": {\"job_title\": \"Designer\", \"organization\": "
-    "\"mia@example.com\",\n"
-    "                      \"department\": \"Design team\", \"location\": \"Sydney\"}}\n";
-
-#define SITE(a, i) (&APR_ARRAY_IDX((a), (i), atl_site_t))
 
 /* ---- atl_http and atl_oauth against a loopback server ------------------ */
 
@@ -661,7 +620,7 @@ static Suite *oauth_suite(void)
     TCase *net = tcase_create("http");
 
     /* Loopback only: the fake server binds 127.0.0.1. */
-    tcase_add_checked_fixture(net, setup, teardown);
+    tcase_add_checked_fixture(net, atl_check_setup, atl_check_teardown);
     tcase_set_timeout(net, 20);
     tcase_add_test(net, http_get_answer);
     tcase_add_test(net, http_too_big);
@@ -688,8 +647,7 @@ static Suite *oauth_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
+    int status;
 
     apr_initialize();
     /* Proxies from the environment must not catch loopback calls. */
@@ -702,10 +660,7 @@ int main(void)
         fprintf(stderr, "curl_global_init failed\n");
         return 1;
     }
-    sr = srunner_create(oauth_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    status = atl_check_run(oauth_suite());
     apr_terminate();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return status;
 }

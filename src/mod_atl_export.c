@@ -134,7 +134,71 @@ void atl_scrub_headers(request_rec *r)
     atl_clean_table(r, r->headers_in, atl_words_header, NULL, 0, 1, &have);
 }
 
+/* A copy of the entries of one table as atl_export left it. */
+typedef struct {
+    const apr_table_t *t;
+    const apr_table_entry_t *elts;
+    int nelts;
+    apr_table_entry_t *copy;
+} atl_table_snap_t;
+
+struct atl_export_snap_t {
+    const atl_identity_t *id;
+    const atl_dir_conf *d;
+    atl_table_snap_t env, hdr;
+};
+
+static void atl_snap_take(request_rec *r, atl_table_snap_t *s, const apr_table_t *t)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    apr_size_t size = sizeof(apr_table_entry_t) * (apr_size_t)arr->nelts;
+
+    s->t = t;
+    s->elts = (const apr_table_entry_t *)arr->elts;
+    s->nelts = arr->nelts;
+    s->copy = size ? apr_pmemdup(r->pool, arr->elts, size) : NULL;
+}
+
+/* Whether t is still as the snapshot saw it: the same entries, each with
+ * the same key and value pointers. Whatever another module did to it
+ * (an entry added, removed, set, merged, the table replaced) shows. */
+static int atl_snap_same(const atl_table_snap_t *s, const apr_table_t *t)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+
+    return s->t == t && s->elts == (const apr_table_entry_t *)arr->elts
+           && s->nelts == arr->nelts
+           && (!s->nelts
+               || !memcmp(s->copy, arr->elts, sizeof(apr_table_entry_t) * (apr_size_t)s->nelts));
+}
+
+static void atl_export_tables(request_rec *r, const atl_identity_t *id,
+                              const atl_dir_conf *d);
+
 void atl_export(request_rec *r, const atl_identity_t *id, const atl_dir_conf *d)
+{
+    atl_req_t *rq = atl_req(r);
+    struct atl_export_snap_t *s = rq->snap;
+
+    /* The second export of a request (right before its handler) finds,
+     * in the common case, the tables exactly as the first one left them:
+     * then there is nothing to remove and nothing to add. */
+    if (s && s->id == id && s->d == d && atl_snap_same(&s->env, r->subprocess_env)
+        && atl_snap_same(&s->hdr, r->headers_in)) {
+        return;
+    }
+    atl_export_tables(r, id, d);
+    if (!s) {
+        s = rq->snap = apr_palloc(r->pool, sizeof(*s));
+    }
+    s->id = id;
+    s->d = d;
+    atl_snap_take(r, &s->env, r->subprocess_env);
+    atl_snap_take(r, &s->hdr, r->headers_in);
+}
+
+static void atl_export_tables(request_rec *r, const atl_identity_t *id,
+                              const atl_dir_conf *d)
 {
     int pass = d->pass_as == -1 ? ATL_PASS_BOTH : d->pass_as;
     apr_uint32_t env = 0, hdr = 0;

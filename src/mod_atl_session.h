@@ -44,6 +44,8 @@ typedef struct {
     /* Kept on the first request of a chain: the sites whose group
      * membership could not be read for it (see mod_atl_groups.c). */
     apr_array_header_t *group_fails;
+    /* What atl_export left in this request's tables (mod_atl_export.c). */
+    struct atl_export_snap_t *snap;
 } atl_req_t;
 
 /* child_init: make this process's memo of verified logins. */

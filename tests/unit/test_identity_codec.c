@@ -270,9 +270,66 @@ START_TEST(logincache)
     sealed[sizeof(sealed) - 2] ^= 1;
     ck_assert_ptr_null(atl_logincache_get(lc, pool, &owner, purpose, sealed));
     sealed[sizeof(sealed) - 2] ^= 1;
+    /* A change before the tag counts as much as one in it. */
+    sealed[0] ^= 1;
+    ck_assert_ptr_null(atl_logincache_get(lc, pool, &owner, purpose, sealed));
+    sealed[0] ^= 1;
     ck_assert_ptr_null(atl_logincache_get(lc, pool, &owner, purpose, "AQID"));
     ck_assert_ptr_null(atl_logincache_get(NULL, pool, &owner, purpose, sealed));
     ck_assert_ptr_null(atl_logincache_get(lc, pool, &owner, purpose, NULL));
+}
+END_TEST
+
+/* Sites and groups come back whole, in memory of their own; sites with
+ * scopes (never decoded from a session) are kept all the same. */
+START_TEST(logincache_keeps_sites_and_groups)
+{
+    atl_logincache_t *lc;
+    atl_identity_t *id = documented(), *got, *again;
+    atl_site_t *s;
+    int owner = 0, i, with_scopes;
+    char sealed[] = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMk";
+
+    ck_assert_int_eq(atl_logincache_make(&lc, pool, 4), APR_SUCCESS);
+    for (with_scopes = 0; with_scopes < 2; with_scopes++) {
+        id->sites = apr_array_make(pool, 2, sizeof(atl_site_t));
+        for (i = 0; i < 2; i++) {
+            s = apr_array_push(id->sites);
+            s->id = i ? "id2" : "id1";
+            s->name = i ? "Globex" : "Acme";
+            s->host = i ? "globex.atlassian.net" : "acme.atlassian.net";
+            s->scopes = NULL;
+            if (with_scopes) {
+                s->scopes = apr_array_make(pool, 1, sizeof(const char *));
+                APR_ARRAY_PUSH(s->scopes, const char *) = "read:jira-work";
+            }
+        }
+        id->groups = apr_array_make(pool, 2, sizeof(const char *));
+        APR_ARRAY_PUSH(id->groups, const char *) = "acme/jira-users";
+        APR_ARRAY_PUSH(id->groups, const char *) = "globex/admins";
+        id->groups_checked = 1700000000;
+        id->refresh_token = "refresh";
+        atl_identity_join_sites(id, pool);
+        atl_identity_join_groups(id, pool);
+        atl_logincache_put(lc, &owner, "login", sealed, id);
+        got = atl_logincache_get(lc, pool, &owner, "login", sealed);
+        ck_assert_ptr_nonnull(got);
+        assert_same(id, got);
+        ck_assert_int_eq(got->sites->nelts, 2);
+        ck_assert_str_eq(APR_ARRAY_IDX(got->sites, 1, atl_site_t).host,
+                         "globex.atlassian.net");
+        ck_assert_str_eq(APR_ARRAY_IDX(got->groups, 1, const char *), "globex/admins");
+        ck_assert_int_eq(got->groups_checked, 1700000000);
+        ck_assert_str_eq(got->refresh_token, "refresh");
+        /* The copy can grow and change without touching the memo. */
+        APR_ARRAY_PUSH(got->groups, const char *) = "acme/more";
+        APR_ARRAY_IDX(got->sites, 0, atl_site_t).host = "changed";
+        again = atl_logincache_get(lc, pool, &owner, "login", sealed);
+        ck_assert_int_eq(again->groups->nelts, 2);
+        ck_assert_str_eq(APR_ARRAY_IDX(again->sites, 0, atl_site_t).host,
+                         "acme.atlassian.net");
+        ck_assert(again->f[ATL_F_EMAIL] != got->f[ATL_F_EMAIL]);
+    }
 }
 END_TEST
 
@@ -310,6 +367,7 @@ static Suite *codec_suite(void)
     tcase_add_test(tc, format2_garbage);
     tcase_add_test(tc, copy_is_deep);
     tcase_add_test(tc, logincache);
+    tcase_add_test(tc, logincache_keeps_sites_and_groups);
     tcase_add_test(tc, logincache_is_bounded);
     suite_add_tcase(s, tc);
     return s;

@@ -127,7 +127,7 @@ def test_duplicated_session_cookie(httpd, fake):
 def test_huge_session_cookie(httpd, fake):
     b = httpd.browser()
     for n in (4000, 7900):
-        r = b.get(CGI, headers={"Cookie": "%s=%s" % (H.COOKIE, "atlassian-login=" + "A" * n)},
+        r = b.get(CGI, headers={"Cookie": "%s=%s" % (H.COOKIE, "atl=" + "A" * n)},
                   cookies=False)
         assert r.status == 302, (n, r)
         assert r.location.startswith(fake.urls()["authorize"] + "?"), r.location

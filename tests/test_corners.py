@@ -314,7 +314,7 @@ def test_tossed_cookie_never_overwrites_the_login(httpd, fake):
 @pytest.mark.allow_log_errors(r"AH00011")
 def test_tossed_cookie_at_the_callback_says_so(httpd, fake):
     b, q, cb = H.pending(httpd)
-    planted = "%s=atlassian-login=planted" % H.COOKIE
+    planted = "%s=atl=planted" % H.COOKIE
     r = b.get(cb, headers={"Cookie": planted + "; " + b.cookie_header()})
     assert r.status == 400, r
     assert "twice" in r.text

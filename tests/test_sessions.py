@@ -121,6 +121,24 @@ def test_two_logins_seal_differently(httpd, fake):
     assert b1.cookies[H.COOKIE] != b2.cookies[H.COOKIE]
 
 
+def test_login_under_the_older_key_still_read(browser, fake):
+    """A login stored before the key became "atl" (as "atlassian-login")
+    stays a login; the next login moves it to the short key."""
+    browser.login()
+    value = browser.cookies[H.COOKIE]
+    assert value.startswith("atl="), value
+    browser.cookies[H.COOKIE] = "atlassian-login=" + value[len("atl="):]
+    env = browser.get(CGI).env()
+    assert env["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
+    assert env["ATLASSIAN_EMAIL"] == "mia@example.com"
+    # An old value that no longer unseals: the new login replaces it.
+    browser.cookies[H.COOKIE] = "atlassian-login=" + _flip_middle(value[len("atl="):])
+    browser.login()
+    value = browser.cookies[H.COOKIE]
+    assert "atlassian-login" not in value and value.startswith("atl="), value
+    assert browser.get(CGI).env()["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
+
+
 def test_other_modules_session_values_kept(make_httpd, fake):
     """A value another module put in the same session survives a login."""
     h = make_httpd(protected_extra='SessionEnv On')

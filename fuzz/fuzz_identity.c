@@ -1,6 +1,7 @@
 /* The stored identity, after unsealing: atl_identity_decode on any bytes
- * (format 2, or the first format's text). What it accepts must encode
- * again (atl_identity_encode, format 2) and decode to the same identity. */
+ * (format 3, the older format 2, or the first format's text). What it
+ * accepts must encode again (atl_identity_encode, format 3) and decode to
+ * the same identity. */
 
 #include "fuzz_common.h"
 
@@ -61,8 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(id->sites == NULL || id->sites->nelts <= ATL_IDENTITY_MAX_SITES);
 
     FUZZ_CHECK(atl_identity_encode(&enc, &len, p, id) == APR_SUCCESS);
-    /* Format 2 is binary: its version byte first, its end record last. */
-    FUZZ_CHECK(len >= 3 && (unsigned char)enc[0] == 0x02 && enc[len - 1] == '\0');
+    /* Format 3 is binary: its version byte first, its end record last. */
+    FUZZ_CHECK(len >= 3 && (unsigned char)enc[0] == 0x03 && enc[len - 1] == '\0');
     FUZZ_CHECK(atl_identity_decode(&back, p, enc, len) == APR_SUCCESS);
     check_same(id, back);
 

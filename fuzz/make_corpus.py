@@ -181,6 +181,24 @@ for n, g in enumerate([b"\x02\x01\x00", b"\x02\x01" + rec(1, "abc"),
                        b"\x02" + b"\xff" * 10 + rec(1, "abc") + b"\x00"]):
     add(I, "v2-bad-%02d" % n, g)
 
+# Format 3 (src/atl_identity_codec.c, written since): time, which fields,
+# one record per field (text items: raw 0x00|n, UUID 0xc0, prefix and UUID
+# 0xc1, hex 0xc2.., text code 0xe2..), then the tagged records as above.
+add(I, "v3-minimal", b"\x03\x00\x01\x03abc\x00")
+add(I, "v3-documented", bytes.fromhex(
+    "03e0bbf83dff7bc0112233aabb11cc2233dd445566abcabcf1b29e49ea76e75494dec0eddca63e31b5f0"
+    "fc40eab728daf87e20801131313232333361612f313233346162636480008000800082e8dfb66c9b00ea"
+    "ef4bae8c90edef4bae8c30876042e8dfb66c9b0000"))
+add(I, "v3-forms", b"\x03\x00\x0f" + b"\xc1\x07557058:" + bytes(range(16))
+    + b"\xcd" + bytes(12) + b"\xe3\x40" + b"\x3f\x05" + b"q" * 68
+    + b"\x30" + varint(1700003600) + b"\x31\xc0" + bytes(16)
+    + b"\x32\x33\xc0" + bytes(range(16, 32)) + b"\x34\x04acme\x35\x12acme.atlassian.net"
+    + b"\x36" + varint(1700000100) + b"\x37\x0facme/jira-users\x00")
+for n, g in enumerate([b"\x03\x00\x00\x00", b"\x03\x00\x01\x41\x00",
+                       b"\x03\x00\x01\xe3\x4f\x00", b"\x03\x00\x01\xe3\xfc\x98\x40\x00",
+                       b"\x03\x00\x01\xc4\xab\x00", b"\x03\x00\x21\x03abc\x87\x00\x00"]):
+    add(I, "v3-bad-%02d" % n, g)
+
 # -- pending logins -------------------------------------------------------------
 ST = "state"
 add(ST, "one", "%s 1700000000 1 %%2Fprotected%%2Fcgi%%2Fprintenv.cgi%%3Fa%%3D1\n" % STATE)

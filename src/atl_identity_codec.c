@@ -1,46 +1,53 @@
 /* How the identity is stored before it is sealed, and read back.
  *
- * Format 2 (written): bytes, made to be short, since the sealed login
+ * Format 3 (written): bytes, made to be short, since the sealed login
  * travels in the session cookie of every request and httpd's work on a
- * cookie grows with its length.
+ * cookie grows with its length (about 130 instructions a byte).
  *
- *     0x02                      the format
- *     varint login_time         seconds since the epoch
- *     records                   in any order, each value at most once
+ *     0x03                      the format
+ *     varint                    login_time - ID_TIME_BASE, zigzag
+ *     varint                    which profile fields follow: bit num - 1
+ *                               for field number num
+ *     one record per field      in the order of their numbers
+ *     records                   token expiry, refresh token, sites, groups
  *     0x00                      the end: a cut encoding is never read as a
  *                               shorter one
  *
- * A varint is LEB128 (7 bits a byte, low bits first). A record starts with
- * a tag byte. A profile field's tag is its number (1 to
- * ATL_IDENTITY_MAX_NUM, from atl_identity_fields[]), then
+ * A varint is LEB128 (7 bits a byte, low bits first); zigzag maps 0, -1, 1,
+ * -2 ... to 0, 1, 2, 3 ... A field's record starts with a byte h: two mode
+ * bits and six bits x.
  *
- *     num                varint n, n bytes             the value
- *     0x80 | num         k, varint n, n bytes          the field's k-th common
- *                                                      value or prefix, then
- *                                                      those bytes
- *     0x40 | num         m                             the same value as field
- *                                                      number m, stored before
+ *     0x40 | x           the same value as field number x, stored before
+ *     0x80 | x           the field's x-th common value or prefix
+ *                        (atl_identity_fields[].abbrev), then a text item:
+ *                        the rest (0x00 when there is none)
+ *     else               h starts a text item: the value
  *
- * and the other values have tags of their own:
+ * A text item starts with a byte h as well:
  *
- *     0x30 varint        token_expiry (only when not 0)
- *     0x31 varint n, n   refresh_token (only when kept)
- *     0x32               sites were fetched (possibly none)
- *     0x33 varint n, n   starts a site: its cloud id; 0x34 (name) and
- *                        0x35 (URL host) of that site may follow
- *     0x36 varint        groups were checked then (Require atlassian-group)
- *     0x37 varint n, n   one configured "site/group" the user is in
+ *     0x00 | x           x bytes (1 to 62) follow; x = 63: 63 + a varint
+ *     0xC0 | 0           a UUID: 16 bytes, the value is their lower-case
+ *                        hex in 8-4-4-4-12 groups
+ *     0xC0 | 1           varint n, n bytes, then a UUID as above: the value
+ *                        is those bytes followed by the UUID ("557058:...")
+ *     0xC0 | 2..33       x - 1 bytes: the value is their lower-case hex
+ *     0xC0 | 34          varint n, then n characters in the text code
+ *     0xC0 | 35..63      x - 34 characters in the text code
+ *
+ * The text code (atl_textcode.c) is a fixed Huffman code of about 5 bits a
+ * character for profile text. The writer takes the shortest form.
+ *
+ * The records after the fields have tags of their own (T_* in
+ * atl_identity_private.h): T_EXPIRY varint; T_REFRESH text item; T_SITES
+ * (sites were fetched, possibly none); T_SITE_ID text item starts a site,
+ * T_SITE_NAME and T_SITE_HOST text items of that site may follow; T_GROUPS
+ * varint (groups were checked then); T_GROUP text item, one configured
+ * "site/group" the user is in.
  *
  * Values never hold control characters (checked when encoding and when
  * decoding). ATL_F_SITES, ATL_F_SITE_IDS, ATL_F_GROUPS and ATL_F_LOGIN_TIME
  * are not stored: decode derives them from the sites, groups and
- * login_time.
- *
- * Format 1 (read only, so that logins sealed before format 2 stay valid):
- * text lines ending in '\n', "I1" first, then one line per value, a code
- * letter (atl_identity_fields[].code; t login_time, x token_expiry, r
- * refresh_token, L sites fetched, S/N/H a site's cloud id, name, host) and
- * the value, and "." last. */
+ * login_time. Formats 1 and 2 are still read (atl_identity_codec_old.c). */
 
 #include <string.h>
 
@@ -49,35 +56,72 @@
 
 #include "atl_identity.h"
 #include "atl_identity_private.h"
+#include "atl_textcode.h"
 
 #define fields atl_identity_fields
 
-#define ID_VERSION_V1 "I1"
 #define ID_VERSION_V2 0x02
+#define ID_VERSION_V3 0x03
 
-/* Tags of format 2. */
-#define T_END       0x00
-#define T_EXPIRY    0x30
-#define T_REFRESH   0x31
-#define T_SITES     0x32
-#define T_SITE_ID   0x33
-#define T_SITE_NAME 0x34
-#define T_SITE_HOST 0x35
-#define T_GROUPS    0x36
-#define T_GROUP     0x37
-#define M_PREFIX    0x80
-#define M_COPY      0x40
-#define M_MASK      0xC0
+/* login_time is stored as its difference from this (November 2023). */
+#define ID_TIME_BASE APR_INT64_C(1700000000)
+
+#define H_MODE   0xC0
+#define H_RAW    0x00
+#define H_COPY   0x40
+#define H_PREFIX 0x80
+#define H_PACKED 0xC0
+#define H_X      0x3F
+
+#define X_RAW_LONG    63 /* H_RAW: 63 + varint bytes */
+#define X_UUID        0
+#define X_PREFIX_UUID 1
+#define X_HEX_FIRST   2 /* x - 1 bytes of hex */
+#define X_HEX_LAST    33
+#define X_CODED_LONG  34 /* varint n characters */
+#define X_CODED_FIRST 35 /* x - 34 characters */
+
+#define UUID_LEN 36
 
 /* Longest stored encoding that decode accepts; anything larger is not ours. */
 #define ID_MAX_ENCODED (64 * 1024)
 
-/* Largest time either format stores: 18 decimal digits. */
-#define ID_MAX_TIME APR_INT64_C(999999999999999999)
+static const char hexdigits[] = "0123456789abcdef";
 
-static int is_ctl(unsigned char c)
+static int hexval(char c)
 {
-    return c < 0x20 || c == 0x7f;
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Whether the n bytes of v are lower-case hex digits. */
+static int is_hex(const char *v, apr_size_t n)
+{
+    apr_size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (hexval(v[i]) < 0) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Whether v (UUID_LEN bytes) is a lower-case UUID: 8-4-4-4-12. */
+static int is_uuid(const char *v)
+{
+    int i;
+
+    for (i = 0; i < UUID_LEN; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+        if (dash ? v[i] != '-' : hexval(v[i]) < 0) {
+            return 0;
+        }
+    }
+    return 1;
 }
 
 /* Whether v is fit to be stored: non-empty, at most max bytes, no control
@@ -87,14 +131,14 @@ static int storable(const char *v, apr_size_t max)
     apr_size_t i;
 
     for (i = 0; v[i]; i++) {
-        if (i >= max || is_ctl((unsigned char)v[i])) {
+        if (i >= max || atl_identity_has_control(v + i, 1)) {
             return 0;
         }
     }
     return i > 0;
 }
 
-/* -- format 2: writing ------------------------------------------------------ */
+/* -- format 3: writing ------------------------------------------------------ */
 
 typedef struct {
     unsigned char *b;
@@ -106,6 +150,17 @@ static void put_byte(out_t *o, unsigned char c)
     o->b[o->n++] = c;
 }
 
+static apr_size_t varint_size(apr_uint64_t v)
+{
+    apr_size_t n = 1;
+
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
 static void put_varint(out_t *o, apr_uint64_t v)
 {
     while (v >= 0x80) {
@@ -115,52 +170,153 @@ static void put_varint(out_t *o, apr_uint64_t v)
     put_byte(o, (unsigned char)v);
 }
 
-static void put_bytes(out_t *o, const char *v, apr_size_t n)
+/* The bytes that the hex digits of v stand for (a UUID's dashes skipped). */
+static void put_hex_bytes(out_t *o, const char *v, apr_size_t n)
 {
-    put_varint(o, n);
-    memcpy(o->b + o->n, v, n);
-    o->n += n;
+    apr_size_t i;
+    int hi = -1;
+
+    for (i = 0; i < n; i++) {
+        int d = hexval(v[i]);
+
+        if (d < 0) {
+            continue;
+        }
+        if (hi < 0) {
+            hi = d;
+        }
+        else {
+            put_byte(o, (unsigned char)(hi << 4 | d));
+            hi = -1;
+        }
+    }
 }
 
-static void put_value(out_t *o, unsigned char tag, const char *v)
+/* The forms a text item can take, and what each costs. */
+typedef enum { TI_RAW, TI_UUID, TI_PREFIX_UUID, TI_HEX, TI_CODED } ti_form_e;
+
+static apr_size_t text_cost(const char *v, apr_size_t n, ti_form_e *form)
 {
-    put_byte(o, tag);
-    put_bytes(o, v, strlen(v));
+    apr_size_t best = 1 + (n >= X_RAW_LONG ? varint_size(n - X_RAW_LONG) : 0) + n, c;
+
+    *form = TI_RAW;
+    if (n == 0) {
+        return best;
+    }
+    if (n == UUID_LEN && is_uuid(v)) {
+        *form = TI_UUID;
+        return 17;
+    }
+    if (n > UUID_LEN && is_uuid(v + n - UUID_LEN)
+        && (c = 1 + varint_size(n - UUID_LEN) + (n - UUID_LEN) + 16) < best) {
+        best = c;
+        *form = TI_PREFIX_UUID;
+    }
+    if (n % 2 == 0 && n / 2 <= X_HEX_LAST - 1 && is_hex(v, n) && 1 + n / 2 < best) {
+        best = 1 + n / 2;
+        *form = TI_HEX;
+    }
+    c = 1 + (n > 29 ? varint_size(n) : 0) + atl_textcode_size(v, n);
+    if (c < best) {
+        best = c;
+        *form = TI_CODED;
+    }
+    return best;
+}
+
+static void put_text(out_t *o, const char *v, apr_size_t n)
+{
+    ti_form_e form;
+
+    text_cost(v, n, &form);
+    switch (form) {
+    case TI_UUID:
+        put_byte(o, H_PACKED | X_UUID);
+        put_hex_bytes(o, v, n);
+        break;
+    case TI_PREFIX_UUID:
+        put_byte(o, H_PACKED | X_PREFIX_UUID);
+        put_varint(o, n - UUID_LEN);
+        memcpy(o->b + o->n, v, n - UUID_LEN);
+        o->n += n - UUID_LEN;
+        put_hex_bytes(o, v + n - UUID_LEN, UUID_LEN);
+        break;
+    case TI_HEX:
+        put_byte(o, (unsigned char)(H_PACKED | (X_HEX_FIRST - 1 + n / 2)));
+        put_hex_bytes(o, v, n);
+        break;
+    case TI_CODED:
+        if (n > 29) {
+            put_byte(o, H_PACKED | X_CODED_LONG);
+            put_varint(o, n);
+        }
+        else {
+            put_byte(o, (unsigned char)(H_PACKED | (X_CODED_FIRST - 1 + n)));
+        }
+        atl_textcode_put(o->b + o->n, v, n);
+        o->n += atl_textcode_size(v, n);
+        break;
+    default:
+        if (n >= X_RAW_LONG) {
+            put_byte(o, H_RAW | X_RAW_LONG);
+            put_varint(o, n - X_RAW_LONG);
+        }
+        else {
+            put_byte(o, (unsigned char)(H_RAW | n));
+        }
+        memcpy(o->b + o->n, v, n);
+        o->n += n;
+    }
 }
 
 /* The field's value in its shortest form: a copy of an earlier field, a
- * common prefix and the rest, or the bytes. */
+ * common value or prefix and the rest, or a text item. */
 static void put_field(out_t *o, const atl_identity_t *id, int f)
 {
     const char *v = id->f[f];
     const char *const *a = fields[f].abbrev;
-    apr_size_t n = strlen(v), best = 0;
+    apr_size_t n = strlen(v), best, c;
+    ti_form_e form;
     int g, k, bestk = -1;
 
-    for (g = 0; g < f && n > 2; g++) {
+    for (g = 0; g < f && n > 1; g++) {
         if (fields[g].num && id->f[g] && strcmp(id->f[g], v) == 0) {
-            put_byte(o, M_COPY | fields[f].num);
-            put_byte(o, fields[g].num);
+            put_byte(o, (unsigned char)(H_COPY | fields[g].num));
             return;
         }
     }
+    best = text_cost(v, n, &form);
     for (k = 0; a && a[k]; k++) {
         apr_size_t l = strlen(a[k]);
 
-        if (l > best && l <= n && memcmp(v, a[k], l) == 0) {
-            best = l;
+        if (l <= n && memcmp(v, a[k], l) == 0
+            && (c = 1 + text_cost(v + l, n - l, &form)) < best) {
+            best = c;
             bestk = k;
         }
     }
-    if (bestk >= 0 && best >= 2) {
-        put_byte(o, M_PREFIX | fields[f].num);
-        put_byte(o, (unsigned char)bestk);
-        put_bytes(o, v + best, n - best);
+    if (bestk >= 0) {
+        apr_size_t l = strlen(a[bestk]);
+
+        put_byte(o, (unsigned char)(H_PREFIX | bestk));
+        put_text(o, v + l, n - l);
         return;
     }
-    put_byte(o, fields[f].num);
-    put_bytes(o, v, n);
+    put_text(o, v, n);
 }
+
+static void put_tagged_text(out_t *o, unsigned char tag, const char *v)
+{
+    put_byte(o, tag);
+    put_text(o, v, strlen(v));
+}
+
+static apr_uint64_t zigzag(apr_int64_t v)
+{
+    return v < 0 ? ((apr_uint64_t)(-(v + 1)) << 1) | 1 : (apr_uint64_t)v << 1;
+}
+
+/* -- format 3: encoding ---------------------------------------------------- */
 
 apr_status_t atl_identity_encode(const char **out, apr_size_t *len, apr_pool_t *p,
                                  const atl_identity_t *id)
@@ -168,6 +324,7 @@ apr_status_t atl_identity_encode(const char **out, apr_size_t *len, apr_pool_t *
     out_t o;
     apr_size_t bound = 32;
     const char **clean = NULL;
+    apr_uint64_t present = 0;
     int i, nsites = 0;
 
     *out = NULL;
@@ -238,8 +395,14 @@ apr_status_t atl_identity_encode(const char **out, apr_size_t *len, apr_pool_t *
 
     o.b = apr_palloc(p, bound);
     o.n = 0;
-    put_byte(&o, ID_VERSION_V2);
-    put_varint(&o, (apr_uint64_t)id->login_time);
+    put_byte(&o, ID_VERSION_V3);
+    put_varint(&o, zigzag(id->login_time - ID_TIME_BASE));
+    for (i = 0; i < ATL_F_COUNT; i++) {
+        if (fields[i].num && id->f[i] && *id->f[i]) {
+            present |= (apr_uint64_t)1 << (fields[i].num - 1);
+        }
+    }
+    put_varint(&o, present);
     for (i = 0; i < ATL_F_COUNT; i++) {
         if (fields[i].num && id->f[i] && *id->f[i]) {
             put_field(&o, id, i);
@@ -250,7 +413,7 @@ apr_status_t atl_identity_encode(const char **out, apr_size_t *len, apr_pool_t *
         put_varint(&o, (apr_uint64_t)id->token_expiry);
     }
     if (id->refresh_token && *id->refresh_token) {
-        put_value(&o, T_REFRESH, id->refresh_token);
+        put_tagged_text(&o, T_REFRESH, id->refresh_token);
     }
     if (id->sites) {
         put_byte(&o, T_SITES);
@@ -258,12 +421,12 @@ apr_status_t atl_identity_encode(const char **out, apr_size_t *len, apr_pool_t *
             if (clean[3 * i] == NULL) {
                 continue;
             }
-            put_value(&o, T_SITE_ID, clean[3 * i]);
+            put_tagged_text(&o, T_SITE_ID, clean[3 * i]);
             if (clean[3 * i + 1]) {
-                put_value(&o, T_SITE_NAME, clean[3 * i + 1]);
+                put_tagged_text(&o, T_SITE_NAME, clean[3 * i + 1]);
             }
             if (clean[3 * i + 2]) {
-                put_value(&o, T_SITE_HOST, clean[3 * i + 2]);
+                put_tagged_text(&o, T_SITE_HOST, clean[3 * i + 2]);
             }
         }
     }
@@ -276,7 +439,7 @@ apr_status_t atl_identity_encode(const char **out, apr_size_t *len, apr_pool_t *
             /* Configured values: one that cannot be stored is left out (it
              * then does not grant), never stored changed. */
             if (g && storable(g, ATL_IDENTITY_MAX_FIELD)) {
-                put_value(&o, T_GROUP, g);
+                put_tagged_text(&o, T_GROUP, g);
             }
         }
     }
@@ -288,14 +451,9 @@ apr_status_t atl_identity_encode(const char **out, apr_size_t *len, apr_pool_t *
     return APR_SUCCESS;
 }
 
-/* -- format 2: reading ------------------------------------------------------ */
+/* -- format 3: reading ------------------------------------------------------ */
 
-typedef struct {
-    const unsigned char *c, *end;
-} in_t;
-
-/* A varint of at most 9 bytes (63 bits) not above max. */
-static int get_varint(in_t *in, apr_uint64_t *v, apr_uint64_t max)
+int atl_codec_get_varint(in_t *in, apr_uint64_t *v, apr_uint64_t max)
 {
     apr_uint64_t r = 0;
     int shift;
@@ -319,28 +477,7 @@ static int get_varint(in_t *in, apr_uint64_t *v, apr_uint64_t max)
     return 0;
 }
 
-/* A length-prefixed value of 1 to max bytes without control characters,
- * copied into p. */
-static const char *get_value(in_t *in, apr_pool_t *p, apr_size_t max)
-{
-    apr_uint64_t n;
-    const char *v;
-
-    if (!get_varint(in, &n, max) || n == 0 || n > (apr_uint64_t)(in->end - in->c)) {
-        return NULL;
-    }
-    v = (const char *)in->c;
-    if (atl_identity_has_control(v, (apr_size_t)n)) {
-        return NULL;
-    }
-    in->c += n;
-    return apr_pstrmemdup(p, v, (apr_size_t)n);
-}
-
-/* The field stored under number num, or -1. The search starts at *hint:
- * fields are written in their order, so reading them costs one step
- * each. */
-static int field_of_num(unsigned num, int *hint)
+int atl_codec_field_of_num(unsigned num, int *hint)
 {
     int i;
 
@@ -355,61 +492,144 @@ static int field_of_num(unsigned num, int *hint)
     return -1;
 }
 
-/* One profile field's record, its tag already read. */
-static int get_field(in_t *in, apr_pool_t *p, atl_identity_t *id, unsigned char tag,
-                     int *hint)
+/* n bytes of lower-case hex for the bytes at in->c, dashes where a UUID
+ * has them when uuid is set. */
+static int get_hex(in_t *in, char *out, apr_size_t bytes, int uuid)
 {
-    int f = field_of_num(tag & ~M_MASK, hint), g, k, nk;
-    const char *v = NULL;
+    apr_size_t i, j = 0;
 
-    if (f < 0 || id->f[f]) {
+    if (bytes > (apr_size_t)(in->end - in->c)) {
         return 0;
     }
-    switch (tag & M_MASK) {
-    case 0: v = get_value(in, p, fields[f].max); break;
-    case M_PREFIX: {
-        const char *const *a = fields[f].abbrev;
-        apr_uint64_t n;
-        apr_size_t l;
-        char *s;
-
-        if (a == NULL || in->c >= in->end) {
-            return 0;
+    for (i = 0; i < bytes; i++) {
+        if (uuid && (j == 8 || j == 13 || j == 18 || j == 23)) {
+            out[j++] = '-';
         }
-        k = *in->c++;
-        for (nk = 0; a[nk]; nk++) {
-        }
-        if (k >= nk || !get_varint(in, &n, fields[f].max)
-            || n > (apr_uint64_t)(in->end - in->c)
-            || atl_identity_has_control((const char *)in->c, (apr_size_t)n)) {
-            return 0;
-        }
-        l = strlen(a[k]);
-        if (l + n > fields[f].max) {
-            return 0;
-        }
-        s = apr_palloc(p, l + (apr_size_t)n + 1);
-        memcpy(s, a[k], l);
-        memcpy(s + l, in->c, (apr_size_t)n);
-        s[l + n] = '\0';
-        in->c += n;
-        v = s;
-        break;
+        out[j++] = hexdigits[in->c[i] >> 4];
+        out[j++] = hexdigits[in->c[i] & 0xf];
     }
-    case M_COPY: {
-        int h = 0;
+    in->c += bytes;
+    return 1;
+}
 
-        if (in->c >= in->end) {
-            return 0;
+/* A text item of at most max bytes (at least one unless empty_ok), without
+ * control characters, copied into p; NULL when malformed. */
+static const char *get_text(in_t *in, apr_pool_t *p, apr_size_t max, int empty_ok)
+{
+    apr_uint64_t n = 0, pre;
+    unsigned char h, x;
+    char *v;
+
+    if (in->c >= in->end) {
+        return NULL;
+    }
+    h = *in->c++;
+    x = h & H_X;
+    switch (h & H_MODE) {
+    case H_RAW:
+        n = x;
+        if (x == X_RAW_LONG) {
+            if (!atl_codec_get_varint(in, &n, max)) {
+                return NULL;
+            }
+            n += X_RAW_LONG;
         }
-        g = field_of_num(*in->c++, &h);
+        if ((n == 0 && !empty_ok) || n > max || n > (apr_uint64_t)(in->end - in->c)) {
+            return NULL;
+        }
+        v = apr_pstrmemdup(p, (const char *)in->c, (apr_size_t)n);
+        in->c += n;
+        break;
+    case H_PACKED:
+        if (x == X_UUID || x == X_PREFIX_UUID) {
+            pre = 0;
+            if (x == X_PREFIX_UUID
+                && (!atl_codec_get_varint(in, &pre, max)
+                    || pre > (apr_uint64_t)(in->end - in->c))) {
+                return NULL;
+            }
+            n = pre + UUID_LEN;
+            if (pre == 0 && x == X_PREFIX_UUID) {
+                return NULL;
+            }
+            if (n > max) {
+                return NULL;
+            }
+            v = apr_palloc(p, (apr_size_t)n + 1);
+            memcpy(v, in->c, (apr_size_t)pre);
+            in->c += pre;
+            if (!get_hex(in, v + pre, 16, 1)) {
+                return NULL;
+            }
+        }
+        else if (x <= X_HEX_LAST) {
+            n = 2 * (apr_uint64_t)(x - X_HEX_FIRST + 1);
+            if (n > max) {
+                return NULL;
+            }
+            v = apr_palloc(p, (apr_size_t)n + 1);
+            if (!get_hex(in, v, (apr_size_t)n / 2, 0)) {
+                return NULL;
+            }
+        }
+        else {
+            n = (apr_uint64_t)(x - X_CODED_FIRST + 1);
+            if (x == X_CODED_LONG && !atl_codec_get_varint(in, &n, max)) {
+                return NULL;
+            }
+            /* Each character takes at least one bit. */
+            if (n == 0 || n > max || n > 8 * (apr_uint64_t)(in->end - in->c)) {
+                return NULL;
+            }
+            v = apr_palloc(p, (apr_size_t)n + 1);
+            if (!atl_textcode_get(v, (apr_size_t)n, &in->c, in->end)) {
+                return NULL;
+            }
+        }
+        v[n] = '\0';
+        break;
+    default: return NULL;
+    }
+    return atl_identity_has_control(v, (apr_size_t)n) ? NULL : v;
+}
+
+/* The record of field f. */
+static int get_field(in_t *in, apr_pool_t *p, atl_identity_t *id, int f)
+{
+    const char *v = NULL;
+    unsigned char h;
+    int g, hint = 0;
+
+    if (in->c >= in->end) {
+        return 0;
+    }
+    h = *in->c;
+    switch (h & H_MODE) {
+    case H_COPY:
+        in->c++;
+        g = atl_codec_field_of_num(h & H_X, &hint);
         if (g < 0 || g == f || !id->f[g] || strlen(id->f[g]) > fields[f].max) {
             return 0;
         }
         v = id->f[g];
         break;
+    case H_PREFIX: {
+        const char *const *a = fields[f].abbrev;
+        const char *rest;
+        int k = h & H_X, nk;
+        apr_size_t l;
+
+        in->c++;
+        for (nk = 0; a && a[nk]; nk++) {
+        }
+        if (k >= nk || (l = strlen(a[k])) > fields[f].max
+            || !(rest = get_text(in, p, fields[f].max - l, 1))) {
+            return 0;
+        }
+        v = *rest ? apr_pstrcat(p, a[k], rest, NULL) : a[k];
+        break;
     }
-    default: return 0;
+    default: v = get_text(in, p, fields[f].max, 0);
     }
     if (v == NULL) {
         return 0;
@@ -421,21 +641,42 @@ static int get_field(in_t *in, apr_pool_t *p, atl_identity_t *id, unsigned char 
     return 1;
 }
 
-static apr_status_t decode_v2(atl_identity_t **idp, apr_pool_t *p, const char *s,
+static apr_status_t decode_v3(atl_identity_t **idp, apr_pool_t *p, const char *s,
                               apr_size_t len)
 {
     atl_identity_t *id = atl_identity_make(p);
     atl_site_t *site = NULL;
+    apr_uint64_t t, present, known = 0;
     in_t in;
-    apr_uint64_t t;
-    int seen_expiry = 0, hint = 0;
+    int f, seen_expiry = 0;
 
     in.c = (const unsigned char *)s + 1;
     in.end = (const unsigned char *)s + len;
-    if (!get_varint(&in, &t, (apr_uint64_t)ID_MAX_TIME)) {
+    if (!atl_codec_get_varint(&in, &t, APR_UINT64_MAX >> 1)) {
         return ATL_E_MALFORMED;
     }
-    id->login_time = (apr_int64_t)t;
+    /* Undo the zigzag, then the base; the time must be one format 2 could
+     * store too. */
+    if (t & 1 ? (t >> 1) >= (apr_uint64_t)ID_TIME_BASE
+              : (t >> 1) > (apr_uint64_t)(ID_MAX_TIME - ID_TIME_BASE)) {
+        return ATL_E_MALFORMED;
+    }
+    id->login_time = t & 1 ? ID_TIME_BASE - 1 - (apr_int64_t)(t >> 1)
+                           : ID_TIME_BASE + (apr_int64_t)(t >> 1);
+    for (f = 0; f < ATL_F_COUNT; f++) {
+        if (fields[f].num) {
+            known |= (apr_uint64_t)1 << (fields[f].num - 1);
+        }
+    }
+    if (!atl_codec_get_varint(&in, &present, APR_UINT64_MAX >> 1) || (present & ~known)) {
+        return ATL_E_MALFORMED;
+    }
+    for (f = 0; f < ATL_F_COUNT; f++) {
+        if (fields[f].num && (present >> (fields[f].num - 1) & 1)
+            && !get_field(&in, p, id, f)) {
+            return ATL_E_MALFORMED;
+        }
+    }
     for (;;) {
         unsigned char tag;
 
@@ -443,28 +684,22 @@ static apr_status_t decode_v2(atl_identity_t **idp, apr_pool_t *p, const char *s
             return ATL_E_MALFORMED; /* no end record */
         }
         tag = *in.c++;
-        if (tag == T_END) {
-            if (in.c != in.end) {
-                return ATL_E_MALFORMED;
-            }
-            break;
-        }
-        if ((tag & ~M_MASK) >= 1 && (tag & ~M_MASK) <= ATL_IDENTITY_MAX_NUM) {
-            if (!get_field(&in, p, id, tag, &hint)) {
-                return ATL_E_MALFORMED;
-            }
-            continue;
-        }
         switch (tag) {
+        case T_END:
+            if (in.c != in.end || id->f[ATL_F_ACCOUNT_ID] == NULL) {
+                return ATL_E_MALFORMED;
+            }
+            *idp = id;
+            return APR_SUCCESS;
         case T_EXPIRY:
-            if (seen_expiry++ || !get_varint(&in, &t, (apr_uint64_t)ID_MAX_TIME)) {
+            if (seen_expiry++ || !atl_codec_get_varint(&in, &t, (apr_uint64_t)ID_MAX_TIME)) {
                 return ATL_E_MALFORMED;
             }
             id->token_expiry = (apr_int64_t)t;
             break;
         case T_REFRESH:
             if (id->refresh_token
-                || !(id->refresh_token = get_value(&in, p, ATL_IDENTITY_MAX_TOKEN))) {
+                || !(id->refresh_token = get_text(&in, p, ATL_IDENTITY_MAX_TOKEN, 0))) {
                 return ATL_E_MALFORMED;
             }
             break;
@@ -480,7 +715,7 @@ static apr_status_t decode_v2(atl_identity_t **idp, apr_pool_t *p, const char *s
             }
             site = apr_array_push(id->sites);
             memset(site, 0, sizeof(*site));
-            if (!(site->id = get_value(&in, p, ATL_IDENTITY_MAX_FIELD))) {
+            if (!(site->id = get_text(&in, p, ATL_IDENTITY_MAX_FIELD, 0))) {
                 return ATL_E_MALFORMED;
             }
             break;
@@ -492,13 +727,13 @@ static apr_status_t decode_v2(atl_identity_t **idp, apr_pool_t *p, const char *s
                 return ATL_E_MALFORMED;
             }
             slot = tag == T_SITE_NAME ? &site->name : &site->host;
-            if (*slot || !(*slot = get_value(&in, p, ATL_IDENTITY_MAX_FIELD))) {
+            if (*slot || !(*slot = get_text(&in, p, ATL_IDENTITY_MAX_FIELD, 0))) {
                 return ATL_E_MALFORMED;
             }
             break;
         }
         case T_GROUPS:
-            if (id->groups || !get_varint(&in, &t, (apr_uint64_t)ID_MAX_TIME)) {
+            if (id->groups || !atl_codec_get_varint(&in, &t, (apr_uint64_t)ID_MAX_TIME)) {
                 return ATL_E_MALFORMED;
             }
             id->groups_checked = (apr_int64_t)t;
@@ -508,7 +743,7 @@ static apr_status_t decode_v2(atl_identity_t **idp, apr_pool_t *p, const char *s
             const char *g;
 
             if (id->groups == NULL || id->groups->nelts >= ATL_IDENTITY_MAX_GROUPS
-                || !(g = get_value(&in, p, ATL_IDENTITY_MAX_FIELD))) {
+                || !(g = get_text(&in, p, ATL_IDENTITY_MAX_FIELD, 0))) {
                 return ATL_E_MALFORMED;
             }
             APR_ARRAY_PUSH(id->groups, const char *) = g;
@@ -517,162 +752,6 @@ static apr_status_t decode_v2(atl_identity_t **idp, apr_pool_t *p, const char *s
         default: return ATL_E_MALFORMED;
         }
     }
-    if (id->f[ATL_F_ACCOUNT_ID] == NULL) {
-        return ATL_E_MALFORMED;
-    }
-    *idp = id;
-    return APR_SUCCESS;
-}
-
-/* -- format 1: reading ------------------------------------------------------ */
-
-/* A non-negative decimal of 1 to 18 digits, all of [b, b + n). */
-static int parse_time(apr_int64_t *v, const char *b, apr_size_t n)
-{
-    apr_int64_t t = 0;
-    apr_size_t i;
-
-    if (n == 0 || n > 18) {
-        return 0;
-    }
-    for (i = 0; i < n; i++) {
-        if (!apr_isdigit(b[i])) {
-            return 0;
-        }
-        t = t * 10 + (b[i] - '0');
-    }
-    *v = t;
-    return 1;
-}
-
-static int field_of_code(char code)
-{
-    int i;
-
-    for (i = 0; i < ATL_F_COUNT; i++) {
-        if (fields[i].code == code) {
-            return i;
-        }
-    }
-    return -1;
-}
-
-/* The first format (lines of text, "I1"): logins sealed before format 2
-stay readable. */
-static apr_status_t decode_v1(atl_identity_t **idp, apr_pool_t *p, const char *s,
-                              apr_size_t len)
-{
-    atl_identity_t *id;
-    const char *c, *end;
-    atl_site_t *site = NULL;
-    int seen_time = 0, seen_expiry = 0, seen_end = 0, first = 1;
-
-    id = atl_identity_make(p);
-    c = s;
-    end = s + len;
-    while (c < end) {
-        const char *nl = memchr(c, '\n', (apr_size_t)(end - c));
-        const char *v;
-        apr_size_t n, i;
-        char code;
-        int f;
-
-        if (nl == NULL || seen_end) {
-            /* Every line, the last one too, ends in '\n', and nothing
-             * follows the end line. */
-            return ATL_E_MALFORMED;
-        }
-        if (first) {
-            if ((apr_size_t)(nl - c) != sizeof(ID_VERSION_V1) - 1
-                || memcmp(c, ID_VERSION_V1, sizeof(ID_VERSION_V1) - 1) != 0) {
-                return ATL_E_MALFORMED;
-            }
-            first = 0;
-            c = nl + 1;
-            continue;
-        }
-        if (nl == c) {
-            return ATL_E_MALFORMED;
-        }
-        code = *c;
-        v = c + 1;
-        n = (apr_size_t)(nl - v);
-        c = nl + 1;
-        for (i = 0; i < n; i++) {
-            if (is_ctl((unsigned char)v[i])) {
-                return ATL_E_MALFORMED;
-            }
-        }
-
-        switch (code) {
-        case '.':
-            if (n != 0) {
-                return ATL_E_MALFORMED;
-            }
-            seen_end = 1;
-            break;
-        case 't':
-            if (seen_time++ || !parse_time(&id->login_time, v, n)) {
-                return ATL_E_MALFORMED;
-            }
-            break;
-        case 'x':
-            if (seen_expiry++ || !parse_time(&id->token_expiry, v, n)) {
-                return ATL_E_MALFORMED;
-            }
-            break;
-        case 'r':
-            if (id->refresh_token || n == 0 || n > ATL_IDENTITY_MAX_TOKEN) {
-                return ATL_E_MALFORMED;
-            }
-            id->refresh_token = apr_pstrmemdup(p, v, n);
-            break;
-        case 'L':
-            if (id->sites || n != 0) {
-                return ATL_E_MALFORMED;
-            }
-            id->sites = apr_array_make(p, 4, sizeof(atl_site_t));
-            break;
-        case 'S':
-            if (id->sites == NULL || id->sites->nelts >= ATL_IDENTITY_MAX_SITES || n == 0
-                || n > ATL_IDENTITY_MAX_FIELD) {
-                return ATL_E_MALFORMED;
-            }
-            site = apr_array_push(id->sites);
-            memset(site, 0, sizeof(*site));
-            site->id = apr_pstrmemdup(p, v, n);
-            break;
-        case 'N':
-        case 'H': {
-            const char **slot;
-            if (site == NULL || n == 0 || n > ATL_IDENTITY_MAX_FIELD) {
-                return ATL_E_MALFORMED;
-            }
-            slot = code == 'N' ? &site->name : &site->host;
-            if (*slot) {
-                return ATL_E_MALFORMED;
-            }
-            *slot = apr_pstrmemdup(p, v, n);
-            break;
-        }
-        default:
-            f = field_of_code(code);
-            if (code == 0 || f < 0 || id->f[f] || n == 0 || n > fields[f].max) {
-                return ATL_E_MALFORMED;
-            }
-            id->f[f] = apr_pstrmemdup(p, v, n);
-            if (f == ATL_F_EMAIL_VERIFIED && strcmp(id->f[f], "true") != 0
-                && strcmp(id->f[f], "false") != 0) {
-                return ATL_E_MALFORMED;
-            }
-            break;
-        }
-    }
-    if (!seen_end || !seen_time || id->f[ATL_F_ACCOUNT_ID] == NULL) {
-        return ATL_E_MALFORMED;
-    }
-    *idp = id;
-    return APR_SUCCESS;
 }
 
 apr_status_t atl_identity_decode(atl_identity_t **idp, apr_pool_t *p, const char *s,
@@ -684,11 +763,10 @@ apr_status_t atl_identity_decode(atl_identity_t **idp, apr_pool_t *p, const char
     if (s == NULL || len == 0 || len > ID_MAX_ENCODED) {
         return ATL_E_MALFORMED;
     }
-    if ((unsigned char)s[0] == ID_VERSION_V2) {
-        rv = decode_v2(idp, p, s, len);
-    }
-    else {
-        rv = decode_v1(idp, p, s, len);
+    switch ((unsigned char)s[0]) {
+    case ID_VERSION_V3: rv = decode_v3(idp, p, s, len); break;
+    case ID_VERSION_V2: rv = atl_codec_decode_v2(idp, p, s, len); break;
+    default: rv = atl_codec_decode_v1(idp, p, s, len);
     }
     if (rv != APR_SUCCESS) {
         *idp = NULL;

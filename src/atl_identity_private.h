@@ -21,4 +21,40 @@ typedef struct {
 /* Indexed by atl_field_e. */
 extern const atl_field_desc_t atl_identity_fields[ATL_F_COUNT];
 
+/* -- shared by the storage formats (atl_identity_codec*.c) -- */
+
+/* Tags of the records that follow the profile fields (formats 2 and 3). */
+#define T_END       0x00
+#define T_EXPIRY    0x30
+#define T_REFRESH   0x31
+#define T_SITES     0x32
+#define T_SITE_ID   0x33
+#define T_SITE_NAME 0x34
+#define T_SITE_HOST 0x35
+#define T_GROUPS    0x36
+#define T_GROUP     0x37
+
+/* Largest time the formats store: 18 decimal digits. */
+#define ID_MAX_TIME APR_INT64_C(999999999999999999)
+
+/* Bytes being read. */
+typedef struct {
+    const unsigned char *c, *end;
+} in_t;
+
+/* A LEB128 varint (7 bits a byte, low bits first) of at most 9 bytes, not
+ * above max. */
+int atl_codec_get_varint(in_t *in, apr_uint64_t *v, apr_uint64_t max);
+
+/* The field stored under number num, or -1. The search starts at *hint,
+ * the field after the last one found: fields come in their order. */
+int atl_codec_field_of_num(unsigned num, int *hint);
+
+/* The older formats (atl_identity_codec_old.c). s[0] is the format's
+ * byte; ATL_E_MALFORMED for anything else than a whole, valid encoding. */
+apr_status_t atl_codec_decode_v2(atl_identity_t **idp, apr_pool_t *p, const char *s,
+                                 apr_size_t len);
+apr_status_t atl_codec_decode_v1(atl_identity_t **idp, apr_pool_t *p, const char *s,
+                                 apr_size_t len);
+
 #endif

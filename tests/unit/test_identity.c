@@ -68,9 +68,9 @@ static atl_identity_t *round_trip(const atl_identity_t *id)
 
     ck_assert_int_eq(atl_identity_encode(&enc, &len, pool, id), APR_SUCCESS);
     ck_assert_ptr_nonnull(enc);
-    /* Format 2: its version byte first, the end record last. */
+    /* Format 3: its version byte first, the end record last. */
     ck_assert_uint_ge(len, 3);
-    ck_assert_uint_eq((unsigned char)enc[0], 0x02);
+    ck_assert_uint_eq((unsigned char)enc[0], 0x03);
     ck_assert_uint_eq((unsigned char)enc[len - 1], 0x00);
     ck_assert_int_eq(atl_identity_decode(&back, pool, enc, len), APR_SUCCESS);
     ck_assert_ptr_nonnull(back);

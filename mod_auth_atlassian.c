@@ -363,6 +363,10 @@ static int atl_check_authn(request_rec *r)
 
 /* Sets Cache-Control: private on an authenticated answer that has none of
  * its own, so that no shared cache hands one user's page to another. */
+/* Added by its handle: no search of the registered filters by name on
+ * every request. */
+static ap_filter_rec_t *atl_private_handle;
+
 static apr_status_t atl_private_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 {
     request_rec *r = f->r;
@@ -415,7 +419,7 @@ static void atl_insert_identity(request_rec *r)
     atl_export(r, id, atl_dir(r));
     atl_metric_request(r, id != NULL);
     if (id && !r->main) {
-        ap_add_output_filter("ATL_PRIVATE", NULL, r, r->connection);
+        ap_add_output_filter_handle(atl_private_handle, NULL, r, r->connection);
     }
 }
 
@@ -461,8 +465,8 @@ static void atl_register_hooks(apr_pool_t *p)
     ap_hook_insert_error_filter(atl_insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(atl_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(atl_insert_identity, NULL, NULL, APR_HOOK_REALLY_LAST);
-    ap_register_output_filter("ATL_PRIVATE", atl_private_filter, NULL,
-                              AP_FTYPE_CONTENT_SET);
+    atl_private_handle = ap_register_output_filter("ATL_PRIVATE", atl_private_filter, NULL,
+                                                   AP_FTYPE_CONTENT_SET);
 }
 
 AP_DECLARE_MODULE(auth_atlassian) = {

@@ -27,7 +27,7 @@ import setups  # noqa: E402
 import standin  # noqa: E402
 
 SIZE = setups.FILE_SIZE
-LOGIN_PATH = "/protected/b/" + setups.FILE_NAME
+LOGIN_PATH = "/b/" + setups.FILE_NAME
 
 
 def log(msg):

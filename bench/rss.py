@@ -24,7 +24,7 @@ import bench  # noqa: E402
 import measure  # noqa: E402
 import setups  # noqa: E402
 
-PATH = "/protected/b/" + setups.FILE_NAME
+PATH = "/b/" + setups.FILE_NAME
 
 LUA = """
 local cookies = {%s}

@@ -41,6 +41,94 @@ static const char *seal_str(const atl_seal_keys_t *keys, const char *purpose,
     return sealed;
 }
 
+/* Every proper prefix of sealed, and every change of one character to
+ * any other (base64url, the other alphabet's, padding), fails. */
+static void assert_every_change_fails(const atl_seal_keys_t *keys, const char *purpose,
+                                      const char *sealed)
+{
+    static const char chars[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=";
+    apr_size_t n = strlen(sealed), i, j;
+    const char *out;
+
+    for (i = 0; i < n; i++) {
+        out = "unchanged";
+        ck_assert_msg(
+            atl_unseal(&out, NULL, pool, keys, purpose, apr_pstrndup(pool, sealed, i))
+                == ATL_E_UNSEAL,
+            "prefix of %u characters unsealed", (unsigned)i);
+        ck_assert_ptr_null(out);
+    }
+    for (i = 0; i < n; i++) {
+        char *t = apr_pstrdup(pool, sealed);
+
+        for (j = 0; j < sizeof(chars) - 1; j++) {
+            if (chars[j] == sealed[i]) {
+                continue;
+            }
+            t[i] = chars[j];
+            out = "unchanged";
+            ck_assert_msg(atl_unseal(&out, NULL, pool, keys, purpose, t) == ATL_E_UNSEAL,
+                          "position %u changed to '%c' unsealed", (unsigned)i, chars[j]);
+            ck_assert_ptr_null(out);
+        }
+    }
+}
+
+/* Values sealed by the AES-256-GCM format (version 0x01) as atl_seal wrote
+ * it until version 0x02: recorded once, with a small program against
+ * src/atl_seal.c at commit ebb3dcd. Logins sealed then must stay valid. */
+static const char *const v1_identity =
+    "Aa8AVUhkmf-msBzQpnCyU1m_3zRoFHzApqG1UYr6d9vTIKn1P46i-3AIAQwjZdcZxRR1b1n4u-OoIns";
+static const char v1_identity_plain[] = "I1\naacc-123\nemail@example.com\n";
+static const char *const v1_empty = "ASl14zFpqVnWt3UGrWpxdwlMhIzZqsyvZWnRzt4";
+/* "sealed before the rotation" under secret A, then under secret B. */
+static const char *const v1_rotated_a =
+    "AXBxNuttOu1ZisSNCiRuSf7wh6ArGSUt23uTq-OBCRLHy80tZZy6v3zMki1fIxZ-LpCSwEhK2Q";
+static const char *const v1_rotated_b =
+    "AW0J739fs3qEAdajEIjybvMyqvOiJCa08domjtzp25fRFED2AGLzH_uaQO7AZ_w6I8bFfBd4Hw";
+
+static void assert_unseals_to(const atl_seal_keys_t *keys, const char *purpose,
+                              const char *sealed, const char *plain)
+{
+    const char *out = NULL;
+    apr_size_t len = 99;
+
+    ck_assert_int_eq(atl_unseal(&out, &len, pool, keys, purpose, sealed), APR_SUCCESS);
+    ck_assert_uint_eq(len, strlen(plain));
+    ck_assert_str_eq(out, plain);
+}
+
+START_TEST(v1_values_unseal)
+{
+    atl_seal_keys_t *keys = make_keys(secret_a, NULL);
+    const char *out;
+
+    assert_unseals_to(keys, "identity", v1_identity, v1_identity_plain);
+    assert_unseals_to(keys, "identity", v1_empty, "");
+    assert_unseals_to(keys, "identity", v1_rotated_a, "sealed before the rotation");
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "login", v1_identity),
+                     ATL_E_UNSEAL);
+    assert_every_change_fails(keys, "identity", v1_identity);
+    assert_every_change_fails(keys, "identity", v1_empty);
+}
+END_TEST
+
+/* A 0x01 value sealed under the old secret unseals after a rotation. */
+START_TEST(v1_values_unseal_after_rotation)
+{
+    atl_seal_keys_t *kba = make_keys(secret_b, secret_a);
+    atl_seal_keys_t *kb = make_keys(secret_b, NULL);
+    const char *out;
+
+    assert_unseals_to(kba, "identity", v1_rotated_a, "sealed before the rotation");
+    assert_unseals_to(kba, "identity", v1_rotated_b, "sealed before the rotation");
+    assert_unseals_to(kb, "identity", v1_rotated_b, "sealed before the rotation");
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, kb, "identity", v1_rotated_a),
+                     ATL_E_UNSEAL);
+}
+END_TEST
+
 START_TEST(round_trip)
 {
     atl_seal_keys_t *keys = make_keys(secret_a, NULL);
@@ -314,6 +402,8 @@ static Suite *seal_suite(void)
 
     tcase_add_checked_fixture(tc, atl_check_setup, atl_check_teardown);
     tcase_add_test(tc, round_trip);
+    tcase_add_test(tc, v1_values_unseal);
+    tcase_add_test(tc, v1_values_unseal_after_rotation);
     tcase_add_test(tc, round_trip_binary_and_empty);
     tcase_add_test(tc, two_seals_differ);
     tcase_add_test(tc, tamper_every_position);

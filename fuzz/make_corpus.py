@@ -5,8 +5,9 @@ Valid answers in the shapes Atlassian documents (the /me example, an
 accessible-resources list, a token answer) and the stand-in
 tests/fake_atlassian.py sends, plus hostile cases taken from the unit and
 integration tests. Sealed seeds for the unseal target are made with the
-fuzz targets' fixed keys (HKDF-SHA256 and AES-256-GCM, the format of
-src/atl_seal.c), with the python3-cryptography package.
+fuzz targets' fixed keys (HKDF-SHA256, then AES-256-SIV for version 0x02 and
+AES-256-GCM for 0x01: the formats of src/atl_seal.c), with the
+python3-cryptography package.
 
 Run it from anywhere: python3 fuzz/make_corpus.py. It replaces the corpus.
 """
@@ -274,6 +275,7 @@ for n, v in enumerate([
 
 # -- sealed values --------------------------------------------------------------------
 def seal(secret, purpose, plain, iv):
+    """Version 0x01: AES-256-GCM with the given IV."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -282,6 +284,21 @@ def seal(secret, purpose, plain, iv):
                info=b"mod_auth_atlassian session seal v1").derive(secret)
     ct = AESGCM(key).encrypt(iv, plain, b"\x01" + purpose)
     return base64.urlsafe_b64encode(b"\x01" + iv + ct).rstrip(b"=")
+
+
+def seal2(secret, purpose, plain, version=b"\x02"):
+    """Version 0x02: AES-256-SIV, one associated-data component (the
+    version byte, then the purpose). AESSIV returns SIV | ciphertext; the
+    SIV goes last in the sealed value. version: another byte in front, for
+    hostile seeds."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.ciphers.aead import AESSIV
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    key = HKDF(algorithm=hashes.SHA256(), length=64, salt=None,
+               info=b"mod_auth_atlassian session seal v2 (AES-256-SIV)").derive(secret)
+    out = AESSIV(key).encrypt(plain, [b"\x02" + purpose])
+    return base64.urlsafe_b64encode(version + out[16:] + out[:16]).rstrip(b"=")
 
 
 U = "unseal"
@@ -299,6 +316,20 @@ add(U, "std-alphabet", good.replace(b"-", b"+").replace(b"_", b"/"))
 add(U, "truncated", good[:-1])
 add(U, "flipped", good[:10] + (b"A" if good[10:11] != b"A" else b"B") + good[11:])
 add(U, "not-base64", b"!!!!" * 12)
+# Version 0x02, what atl_seal writes (0x01 seeds above: values sealed before).
+add(U, "v2-login-new-key", seal2(SECRETS[0], b"login", ident))
+add(U, "v2-login-old-key", seal2(SECRETS[1], b"login", seeds[I]["minimal"]))
+add(U, "v2-login-format-1", seal2(SECRETS[0], b"login", seeds[I]["full"]))
+add(U, "v2-pending", seal2(SECRETS[0], b"pending", pend))
+add(U, "v2-one-byte", seal2(SECRETS[0], b"login", b"x"))
+add(U, "v2-other-key", seal2(b"x" * 40, b"login", ident))
+add(U, "v2-as-version-1", seal2(SECRETS[0], b"login", ident, b"\x01"))
+add(U, "v2-no-text", base64.urlsafe_b64encode(b"\x02" + b"\x00" * 16).rstrip(b"="))
+good2 = seeds[U]["v2-login-new-key"]
+add(U, "v2-padded", good2 + b"==")
+add(U, "v2-std-alphabet", good2.replace(b"-", b"+").replace(b"_", b"/"))
+add(U, "v2-truncated", good2[:-1])
+add(U, "v2-flipped", good2[:10] + (b"A" if good2[10:11] != b"A" else b"B") + good2[11:])
 
 RT = "seal_roundtrip"
 add(RT, "identity", ident)

@@ -260,8 +260,8 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
         id->token_expiry = id->login_time + tok->expires_in;
     }
 
-    /* A login always writes a new sealed value (a fresh IV): whatever the
-     * session held before is replaced, so no fixation. */
+    /* A login always writes its own sealed value: whatever the session
+     * held before is replaced, so no fixation. */
     if (atl_seal_login(&sealed, r, c, id) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "ATL00044: the login could not be sealed into the session");

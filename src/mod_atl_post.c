@@ -33,9 +33,9 @@ APLOG_USE_MODULE(auth_atlassian);
 
 #define ATL_FORM_TYPE "application/x-www-form-urlencoded"
 
-/* The length of the sealed value for plain bytes (see atl_seal.h: 29
- * bytes are added, then base64url without padding). */
-#define ATL_SEALED_LEN(n) ((((n) + 29) * 4 + 2) / 3)
+/* The length of the sealed value for plain bytes (see atl_seal.h:
+ * ATL_SEAL_OVERHEAD bytes are added, then base64url without padding). */
+#define ATL_SEALED_LEN(n) ((((n) + ATL_SEAL_OVERHEAD) * 4 + 2) / 3)
 
 static int atl_post_is_form(request_rec *r)
 {

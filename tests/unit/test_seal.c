@@ -1,4 +1,6 @@
-/* Unit tests of atl_seal: AES-256-GCM sealing of session values. */
+/* Unit tests of atl_seal: sealing of session values with AES-256-SIV
+ * (version 0x02, what atl_seal writes) and AES-256-GCM (0x01, still
+ * read). */
 
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,7 @@
 
 #include "atl_check.h"
 
+#include <apr_encode.h>
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <apr_tables.h>
@@ -31,6 +34,28 @@ static atl_seal_keys_t *make_keys(const char *first, const char *second)
     return keys;
 }
 
+/* The bytes of a sealed value (base64url), and their number. */
+static const unsigned char *decoded(const char *sealed, apr_size_t *len)
+{
+    const unsigned char *bin = apr_pdecode_base64_binary(
+        pool, sealed, (apr_ssize_t)strlen(sealed), APR_ENCODE_BASE64URL, len);
+
+    ck_assert_ptr_nonnull(bin);
+    return bin;
+}
+
+static int version_of(const char *sealed)
+{
+    apr_size_t len = 0;
+    const unsigned char *bin = decoded(sealed, &len);
+
+    ck_assert_uint_gt(len, 0);
+    return bin[0];
+}
+
+/* The base64url length of a 0x02 value of n bytes of plaintext. */
+#define V2_CHARS(n) ((((n) + ATL_SEAL_OVERHEAD) * 4 + 2) / 3)
+
 static const char *seal_str(const atl_seal_keys_t *keys, const char *purpose,
                             const char *plain)
 {
@@ -40,6 +65,94 @@ static const char *seal_str(const atl_seal_keys_t *keys, const char *purpose,
     ck_assert_ptr_nonnull(sealed);
     return sealed;
 }
+
+/* Every proper prefix of sealed, and every change of one character to
+ * any other (base64url, the other alphabet's, padding), fails. */
+static void assert_every_change_fails(const atl_seal_keys_t *keys, const char *purpose,
+                                      const char *sealed)
+{
+    static const char chars[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=";
+    apr_size_t n = strlen(sealed), i, j;
+    const char *out;
+
+    for (i = 0; i < n; i++) {
+        out = "unchanged";
+        ck_assert_msg(
+            atl_unseal(&out, NULL, pool, keys, purpose, apr_pstrndup(pool, sealed, i))
+                == ATL_E_UNSEAL,
+            "prefix of %u characters unsealed", (unsigned)i);
+        ck_assert_ptr_null(out);
+    }
+    for (i = 0; i < n; i++) {
+        char *t = apr_pstrdup(pool, sealed);
+
+        for (j = 0; j < sizeof(chars) - 1; j++) {
+            if (chars[j] == sealed[i]) {
+                continue;
+            }
+            t[i] = chars[j];
+            out = "unchanged";
+            ck_assert_msg(atl_unseal(&out, NULL, pool, keys, purpose, t) == ATL_E_UNSEAL,
+                          "position %u changed to '%c' unsealed", (unsigned)i, chars[j]);
+            ck_assert_ptr_null(out);
+        }
+    }
+}
+
+/* Values sealed by the AES-256-GCM format (version 0x01) as atl_seal wrote
+ * it until version 0x02: recorded once, with a small program against
+ * src/atl_seal.c at commit ebb3dcd. Logins sealed then must stay valid. */
+static const char *const v1_identity =
+    "Aa8AVUhkmf-msBzQpnCyU1m_3zRoFHzApqG1UYr6d9vTIKn1P46i-3AIAQwjZdcZxRR1b1n4u-OoIns";
+static const char v1_identity_plain[] = "I1\naacc-123\nemail@example.com\n";
+static const char *const v1_empty = "ASl14zFpqVnWt3UGrWpxdwlMhIzZqsyvZWnRzt4";
+/* "sealed before the rotation" under secret A, then under secret B. */
+static const char *const v1_rotated_a =
+    "AXBxNuttOu1ZisSNCiRuSf7wh6ArGSUt23uTq-OBCRLHy80tZZy6v3zMki1fIxZ-LpCSwEhK2Q";
+static const char *const v1_rotated_b =
+    "AW0J739fs3qEAdajEIjybvMyqvOiJCa08domjtzp25fRFED2AGLzH_uaQO7AZ_w6I8bFfBd4Hw";
+
+static void assert_unseals_to(const atl_seal_keys_t *keys, const char *purpose,
+                              const char *sealed, const char *plain)
+{
+    const char *out = NULL;
+    apr_size_t len = 99;
+
+    ck_assert_int_eq(atl_unseal(&out, &len, pool, keys, purpose, sealed), APR_SUCCESS);
+    ck_assert_uint_eq(len, strlen(plain));
+    ck_assert_str_eq(out, plain);
+}
+
+START_TEST(v1_values_unseal)
+{
+    atl_seal_keys_t *keys = make_keys(secret_a, NULL);
+    const char *out;
+
+    assert_unseals_to(keys, "identity", v1_identity, v1_identity_plain);
+    assert_unseals_to(keys, "identity", v1_empty, "");
+    assert_unseals_to(keys, "identity", v1_rotated_a, "sealed before the rotation");
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "login", v1_identity),
+                     ATL_E_UNSEAL);
+    assert_every_change_fails(keys, "identity", v1_identity);
+    assert_every_change_fails(keys, "identity", v1_empty);
+}
+END_TEST
+
+/* A 0x01 value sealed under the old secret unseals after a rotation. */
+START_TEST(v1_values_unseal_after_rotation)
+{
+    atl_seal_keys_t *kba = make_keys(secret_b, secret_a);
+    atl_seal_keys_t *kb = make_keys(secret_b, NULL);
+    const char *out;
+
+    assert_unseals_to(kba, "identity", v1_rotated_a, "sealed before the rotation");
+    assert_unseals_to(kba, "identity", v1_rotated_b, "sealed before the rotation");
+    assert_unseals_to(kb, "identity", v1_rotated_b, "sealed before the rotation");
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, kb, "identity", v1_rotated_a),
+                     ATL_E_UNSEAL);
+}
+END_TEST
 
 START_TEST(round_trip)
 {
@@ -57,6 +170,9 @@ START_TEST(round_trip)
     ck_assert_int_eq(atl_unseal(&out, &len, pool, keys, "identity", sealed), APR_SUCCESS);
     ck_assert_uint_eq(len, strlen(plain));
     ck_assert_str_eq(out, plain);
+    /* Version 0x02: 17 bytes added, not 29. */
+    ck_assert_int_eq(version_of(sealed), 0x02);
+    ck_assert_uint_eq(strlen(sealed), V2_CHARS(strlen(plain)));
 }
 END_TEST
 
@@ -68,28 +184,189 @@ START_TEST(round_trip_binary_and_empty)
     apr_size_t len = 99;
 
     ck_assert_int_eq(atl_seal(&sealed, pool, keys, "p", bin, sizeof(bin)), APR_SUCCESS);
+    ck_assert_int_eq(version_of(sealed), 0x02);
     ck_assert_int_eq(atl_unseal(&out, &len, pool, keys, "p", sealed), APR_SUCCESS);
     ck_assert_uint_eq(len, sizeof(bin));
     ck_assert_int_eq(memcmp(out, bin, sizeof(bin)), 0);
     ck_assert_int_eq(out[len], '\0');
 
+    /* One byte: the shortest 0x02 value. */
+    ck_assert_int_eq(atl_seal(&sealed, pool, keys, "p", "x", 1), APR_SUCCESS);
+    ck_assert_int_eq(version_of(sealed), 0x02);
+    ck_assert_uint_eq(strlen(sealed), V2_CHARS(1));
+    ck_assert_int_eq(atl_unseal(&out, &len, pool, keys, "p", sealed), APR_SUCCESS);
+    ck_assert_uint_eq(len, 1);
+    ck_assert_str_eq(out, "x");
+
+    /* Empty: sealed as 0x01 (OpenSSL before 3.5 cannot SIV-seal it). */
     ck_assert_int_eq(atl_seal(&sealed, pool, keys, "p", "", 0), APR_SUCCESS);
+    ck_assert_int_eq(version_of(sealed), 0x01);
+    ck_assert_uint_eq(strlen(sealed), (ATL_SEAL_OVERHEAD_V1 * 4 + 2) / 3);
     ck_assert_int_eq(atl_unseal(&out, &len, pool, keys, "p", sealed), APR_SUCCESS);
     ck_assert_uint_eq(len, 0);
     ck_assert_str_eq(out, "");
+    ck_assert_int_eq(atl_unseal(&out, &len, pool, keys, "q", sealed), ATL_E_UNSEAL);
+    assert_every_change_fails(keys, "p", sealed);
 }
 END_TEST
 
-START_TEST(two_seals_differ)
+/* How many of n bytes differ. */
+static apr_size_t bytes_differing(const unsigned char *a, const unsigned char *b,
+                                  apr_size_t n)
+{
+    apr_size_t i, d = 0;
+
+    for (i = 0; i < n; i++) {
+        d += a[i] != b[i];
+    }
+    return d;
+}
+
+/* Two 0x02 values of plaintexts of the same length: the SIV (the tag, the
+ * last 16 bytes) is another, not partly the same, and so is the
+ * ciphertext, not only where the plaintexts differ. The inputs are fixed,
+ * so the counts are too; a new SIV makes any byte equal by chance with
+ * probability 1/256, hence the margins. */
+static void assert_unrelated(const char *s1, const char *s2)
+{
+    apr_size_t n1 = 0, n2 = 0, ctlen;
+    const unsigned char *b1 = decoded(s1, &n1), *b2 = decoded(s2, &n2);
+
+    ck_assert_uint_eq(n1, n2);
+    ctlen = n1 - ATL_SEAL_OVERHEAD;
+    ck_assert_uint_ge(bytes_differing(b1 + 1 + ctlen, b2 + 1 + ctlen, 16), 14);
+    ck_assert_uint_ge(bytes_differing(b1 + 1, b2 + 1, ctlen), ctlen * 7 / 8);
+}
+
+/* Version 0x02 is deterministic (AES-SIV): the same value and purpose
+ * seal to the same string (src/atl_seal.c says when that shows for the
+ * module's values). Another secret, purpose or byte of plaintext changes
+ * the whole value. */
+START_TEST(sealing_is_deterministic)
 {
     atl_seal_keys_t *keys = make_keys(secret_a, NULL);
-    const char *s1 = seal_str(keys, "identity", "same value");
-    const char *s2 = seal_str(keys, "identity", "same value");
+    atl_seal_keys_t *keys2 = make_keys(secret_a, secret_b);
+    atl_seal_keys_t *other = make_keys(secret_b, NULL);
+    const char *value = "I1\naacc-123\nt1700000000\nemail@example.com\n";
+    char *changed = apr_pstrdup(pool, value);
+    const char *s1 = seal_str(keys, "identity", value);
 
-    ck_assert_str_ne(s1, s2);
-    /* The IV follows the version byte: the first characters after the
-     * first one must differ too (a static IV would keep them equal). */
-    ck_assert_int_ne(memcmp(s1 + 2, s2 + 2, 14), 0);
+    ck_assert_str_eq(seal_str(keys, "identity", value), s1);
+    /* Only the first secret seals. */
+    ck_assert_str_eq(seal_str(keys2, "identity", value), s1);
+    assert_unrelated(s1, seal_str(other, "identity", value));
+    /* Another purpose. */
+    ck_assert_str_ne(seal_str(keys, "identitz", value), s1);
+    assert_unrelated(s1, seal_str(keys, "identitz", value));
+    assert_unrelated(s1, seal_str(keys, "pending", value));
+    /* One changed byte of plaintext: first, in the middle, last. */
+    changed[0] = 'J';
+    assert_unrelated(s1, seal_str(keys, "identity", changed));
+    changed[0] = value[0];
+    changed[20] ^= 1;
+    assert_unrelated(s1, seal_str(keys, "identity", changed));
+    changed[20] = value[20];
+    changed[strlen(value) - 1] = '\r';
+    assert_unrelated(s1, seal_str(keys, "identity", changed));
+}
+END_TEST
+
+/* A value of version 0x02 as an independent implementation of RFC 5297
+ * makes it (python3-cryptography's AESSIV, with HKDF-SHA256 of secret A
+ * to 64 bytes, info "mod_auth_atlassian session seal v2 (AES-256-SIV)",
+ * one associated-data component 0x02 "identity"; its output is SIV |
+ * ciphertext, moved to 0x02 | ciphertext | SIV): atl_seal writes exactly
+ * this, so the format stays what values already sealed are. */
+START_TEST(v2_known_value)
+{
+    atl_seal_keys_t *keys = make_keys(secret_a, NULL);
+    const char *known = "ApHazdseLyr8kxe1H5SW_oph3kIko8TSc7Y5Mi2vgEDFk6olOAZTMEsX5l_jGvQ";
+
+    ck_assert_str_eq(seal_str(keys, "identity", v1_identity_plain), known);
+    assert_unseals_to(keys, "identity", known, v1_identity_plain);
+    ck_assert_str_eq(seal_str(keys, "identity", "x"), "AqUARWefHeq-vlK_bBZDOETC");
+}
+END_TEST
+
+/* Every proper prefix and every one-character change of a 0x02 value
+ * fails; so does another purpose or key. */
+START_TEST(v2_every_change_fails)
+{
+    atl_seal_keys_t *keys = make_keys(secret_a, NULL);
+    atl_seal_keys_t *other = make_keys(secret_b, NULL);
+    const char *sealed = seal_str(keys, "login", "I1\naacc-123\nt1700000000\n");
+    const char *one = seal_str(keys, "login", "x");
+    const char *out;
+
+    ck_assert_int_eq(version_of(sealed), 0x02);
+    assert_every_change_fails(keys, "login", sealed);
+    assert_every_change_fails(keys, "login", one);
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "pending", sealed), ATL_E_UNSEAL);
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "login ", sealed), ATL_E_UNSEAL);
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "", sealed), ATL_E_UNSEAL);
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, other, "login", sealed), ATL_E_UNSEAL);
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "login", sealed), APR_SUCCESS);
+}
+END_TEST
+
+/* The version byte is authenticated: the bytes of a 0x02 value under
+ * version 0x01, or the reverse, never open. */
+START_TEST(version_byte_swapped_fails)
+{
+    atl_seal_keys_t *keys = make_keys(secret_a, NULL);
+    const char *sealed = seal_str(keys, "identity", v1_identity_plain);
+    apr_size_t n = 0;
+    const unsigned char *orig;
+    unsigned char *bin;
+    const char *out;
+
+    orig = decoded(sealed, &n);
+    bin = apr_pmemdup(pool, orig, n);
+    bin[0] = 0x01;
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "identity",
+                                apr_pencode_base64_binary(pool, bin, (apr_ssize_t)n,
+                                                          APR_ENCODE_BASE64URL, NULL)),
+                     ATL_E_UNSEAL);
+    orig = decoded(v1_identity, &n);
+    bin = apr_pmemdup(pool, orig, n);
+    bin[0] = 0x02;
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "identity",
+                                apr_pencode_base64_binary(pool, bin, (apr_ssize_t)n,
+                                                          APR_ENCODE_BASE64URL, NULL)),
+                     ATL_E_UNSEAL);
+    bin[0] = 0x03;
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "identity",
+                                apr_pencode_base64_binary(pool, bin, (apr_ssize_t)n,
+                                                          APR_ENCODE_BASE64URL, NULL)),
+                     ATL_E_UNSEAL);
+}
+END_TEST
+
+/* One thread's decryption context serves both versions, failures
+ * included: each unseal is right whatever the one before it was. */
+START_TEST(versions_interleave)
+{
+    atl_seal_keys_t *kba = make_keys(secret_b, secret_a);
+    const char *v2 = seal_str(kba, "identity", "new value");
+    char *v2_bad = apr_pstrdup(pool, v2);
+    char *v1_bad = apr_pstrdup(pool, v1_rotated_a);
+    const char *out;
+    int round;
+
+    v2_bad[5] = v2_bad[5] == 'A' ? 'B' : 'A';
+    v1_bad[5] = v1_bad[5] == 'A' ? 'B' : 'A';
+    for (round = 0; round < 3; round++) {
+        assert_unseals_to(kba, "identity", v1_rotated_a, "sealed before the rotation");
+        assert_unseals_to(kba, "identity", v2, "new value");
+        ck_assert_int_eq(atl_unseal(&out, NULL, pool, kba, "identity", v2_bad),
+                         ATL_E_UNSEAL);
+        assert_unseals_to(kba, "identity", v1_rotated_b, "sealed before the rotation");
+        ck_assert_int_eq(atl_unseal(&out, NULL, pool, kba, "identity", v1_bad),
+                         ATL_E_UNSEAL);
+        assert_unseals_to(kba, "identity", v2, "new value");
+        ck_assert_int_eq(atl_unseal(&out, NULL, pool, kba, "other", v2), ATL_E_UNSEAL);
+        assert_unseals_to(kba, "identity", v1_empty, "");
+    }
 }
 END_TEST
 
@@ -226,6 +503,17 @@ START_TEST(garbage_fails)
         ATL_E_UNSEAL);
     ck_assert_int_eq(atl_unseal(&out, NULL, pool, NULL, "identity", "AAAA"),
                      ATL_E_UNSEAL);
+    /* 0x02 with no ciphertext (never written: an empty value is 0x01),
+     * then with one byte and a tag of zeros. */
+    ck_assert_int_eq(
+        atl_unseal(&out, NULL, pool, keys, "identity", "AgAAAAAAAAAAAAAAAAAAAAA"),
+        ATL_E_UNSEAL);
+    ck_assert_int_eq(
+        atl_unseal(&out, NULL, pool, keys, "identity", "AgAAAAAAAAAAAAAAAAAAAAAA"),
+        ATL_E_UNSEAL);
+    ck_assert_int_eq(atl_unseal(&out, NULL, pool, keys, "identity",
+                                "AwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+                     ATL_E_UNSEAL);
     /* Over the size limit: refused before decoding. */
     big = apr_palloc(pool, 70000);
     memset(big, 'A', 69999);
@@ -252,6 +540,8 @@ START_TEST(every_sealed_size_unseals)
 
         if (sizes[i] <= ATL_SEAL_MAX_PLAIN) {
             ck_assert_int_eq(rv, APR_SUCCESS);
+            ck_assert_int_eq(version_of(sealed), 0x02);
+            ck_assert_uint_eq(strlen(sealed), V2_CHARS(sizes[i]));
             ck_assert_uint_le(strlen(sealed), ATL_SEAL_MAX_SEALED);
             ck_assert_int_eq(atl_unseal(&out, &len, pool, keys, "identity", sealed),
                              APR_SUCCESS);
@@ -314,8 +604,14 @@ static Suite *seal_suite(void)
 
     tcase_add_checked_fixture(tc, atl_check_setup, atl_check_teardown);
     tcase_add_test(tc, round_trip);
+    tcase_add_test(tc, v1_values_unseal);
+    tcase_add_test(tc, v1_values_unseal_after_rotation);
     tcase_add_test(tc, round_trip_binary_and_empty);
-    tcase_add_test(tc, two_seals_differ);
+    tcase_add_test(tc, sealing_is_deterministic);
+    tcase_add_test(tc, v2_known_value);
+    tcase_add_test(tc, v2_every_change_fails);
+    tcase_add_test(tc, version_byte_swapped_fails);
+    tcase_add_test(tc, versions_interleave);
     tcase_add_test(tc, tamper_every_position);
     tcase_add_test(tc, truncation_and_extension_fail);
     tcase_add_test(tc, wrong_purpose_fails);

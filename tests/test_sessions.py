@@ -8,6 +8,7 @@ import time
 import pytest
 
 import atlharness as H
+import fake_atlassian
 
 CGI = "/protected/cgi/printenv.cgi"
 
@@ -114,11 +115,22 @@ def test_session_secret_from_file(make_httpd, fake):
 
 
 def test_two_logins_seal_differently(httpd, fake):
+    """Sealing is deterministic (AES-256-SIV): two logins differ by what
+    they hold, the login time to the second among it. Logins a second
+    apart, or of another profile, never share a cookie value."""
     b1 = httpd.browser()
     b1.login()
+    time.sleep(1.1)
     b2 = httpd.browser()
     b2.login()
     assert b1.cookies[H.COOKIE] != b2.cookies[H.COOKIE]
+    fake.set_profile(dict(fake_atlassian.DEFAULT_PROFILE, email="other@example.com"))
+    b3 = httpd.browser()
+    b3.login()
+    assert b3.cookies[H.COOKIE] not in (b1.cookies[H.COOKIE], b2.cookies[H.COOKIE])
+    for b in (b1, b2):
+        assert b.get(CGI).env()["ATLASSIAN_EMAIL"] == "mia@example.com"
+    assert b3.get(CGI).env()["ATLASSIAN_EMAIL"] == "other@example.com"
 
 
 def test_login_under_the_older_key_still_read(browser, fake):

@@ -298,6 +298,11 @@ static apr_status_t atl_cache_remove1(request_rec *r, struct atl_cache_t *k,
     return rv == APR_NOTFOUND ? APR_SUCCESS : rv;
 }
 
+const char *atl_cache_purpose(request_rec *r, const char *what, const char *key)
+{
+    return apr_pstrcat(r->pool, what, " at ", key, NULL);
+}
+
 apr_status_t atl_cache_get(request_rec *r, const char *key, const char **value,
                            apr_size_t *len)
 {

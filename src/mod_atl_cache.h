@@ -31,6 +31,13 @@
  * for the Mutex directive; post_config; child_init). */
 void atl_cache_register_hooks(apr_pool_t *p);
 
+/* The purpose to seal a value with that is stored under key: what the
+ * value is, and where it belongs. Whoever can write to the cache
+ * (memcached and redis have no per-key rights) can move a value to
+ * another key, but it then no longer unseals: one login's group check or
+ * refreshed tokens never serve another login. */
+const char *atl_cache_purpose(request_rec *r, const char *what, const char *key);
+
 /* The value of key: APR_SUCCESS (*value NUL-terminated, allocated from
  * r->pool, *len its length; len may be NULL), APR_NOTFOUND (absent or
  * expired), APR_ENOTIMPL (no cache configured), APR_EINVAL (a bad key) or

@@ -416,12 +416,14 @@ static atl_gcheck_t *atl_gcheck_lookup(request_rec *r, const atl_srv_conf *c,
     if (atl_cache_get(r, key, &sealed, NULL) != APR_SUCCESS) {
         return NULL;
     }
-    if (atl_unseal(&plain, &len, r->pool, c->keys, ATL_PURPOSE_GROUPS, sealed)
+    if (atl_unseal(&plain, &len, r->pool, c->keys,
+                   atl_cache_purpose(r, ATL_PURPOSE_GROUPS, key), sealed)
             != APR_SUCCESS
         || !(g = atl_gcheck_decode(r->pool, apr_pstrmemdup(r->pool, plain, len)))) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "ATL00312: a shared group check does not unseal (another "
-                      "AtlassianSessionSecret?): ignored");
+                      "AtlassianSessionSecret, or not stored for this "
+                      "login): ignored");
         return NULL;
     }
     if (g->checked <= since
@@ -454,7 +456,8 @@ static void atl_gcheck_share(request_rec *r, const atl_srv_conf *c, const char *
         until = i == 0 || keep > until ? keep : until;
     }
     if (!key
-        || atl_seal(&sealed, r->pool, c->keys, ATL_PURPOSE_GROUPS, plain, strlen(plain))
+        || atl_seal(&sealed, r->pool, c->keys,
+                    atl_cache_purpose(r, ATL_PURPOSE_GROUPS, key), plain, strlen(plain))
                != APR_SUCCESS) {
         return;
     }

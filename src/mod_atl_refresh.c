@@ -71,12 +71,14 @@ static apr_status_t atl_refresh_lookup(atl_refresh_t **rf, request_rec *r,
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    if (atl_unseal(&plain, &len, r->pool, c->keys, ATL_PURPOSE_REFRESH, sealed)
+    if (atl_unseal(&plain, &len, r->pool, c->keys,
+                   atl_cache_purpose(r, ATL_PURPOSE_REFRESH, key), sealed)
             != APR_SUCCESS
         || atl_refresh_decode(rf, r->pool, plain, len) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "ATL00210: a shared refresh outcome does not unseal "
-                      "(another AtlassianSessionSecret?): ignored");
+                      "(another AtlassianSessionSecret, or not stored for "
+                      "this login): ignored");
         return APR_NOTFOUND;
     }
     if (!(*rf)->ended && (*rf)->expiry <= id->token_expiry) {
@@ -94,7 +96,8 @@ static void atl_refresh_share(request_rec *r, const atl_srv_conf *c, const char 
     apr_status_t rv;
 
     if (atl_refresh_encode(&plain, &len, r->pool, rf) != APR_SUCCESS
-        || atl_seal(&sealed, r->pool, c->keys, ATL_PURPOSE_REFRESH, plain, len)
+        || atl_seal(&sealed, r->pool, c->keys,
+                    atl_cache_purpose(r, ATL_PURPOSE_REFRESH, key), plain, len)
                != APR_SUCCESS) {
         return;
     }

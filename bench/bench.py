@@ -81,7 +81,7 @@ def parse_args(argv):
     ap.add_argument("--connections", type=int, default=16, help="wrk connections (16)")
     ap.add_argument("--calls", type=int, help="requests per case under callgrind (2000)")
     ap.add_argument("--logins", type=int, help="timed logins (50); twice as many are counted")
-    ap.add_argument("--cases", help="only these cases, comma-separated (a,b,c,d,e,f1,f2)")
+    ap.add_argument("--cases", help="only these cases, comma-separated (a,b,c,d,e,e2,f1,f2)")
     ap.add_argument("--no-callgrind", action="store_true", help="skip the instruction counts")
     ap.add_argument("--out", help="also write the report to this file")
     a = ap.parse_args(argv)

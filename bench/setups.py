@@ -8,7 +8,8 @@ location measured:
   group "cookie"  mod_auth_atlassian with mod_session_cookie; serves
                   (a) no authentication, (b) the module logged in,
                   (c) the same with AtlassianPassIdentityAs none,
-                  (e) mod_session_cookie alone
+                  (e) mod_session_cookie alone, (e2) the same with a
+                  cookie as long as (b)'s
   group "dbd"     mod_auth_atlassian with mod_session_dbd on SQLite: (d)
   group "oidc-shm", "oidc-cookie"
                   mod_auth_openidc instead of mod_auth_atlassian, with
@@ -63,6 +64,8 @@ CASES = [
          "/bn/" + FILE_NAME),
     Case("d", "mod_auth_atlassian, mod_session_dbd (SQLite)", "dbd", "/b/" + FILE_NAME),
     Case("e", "mod_session_cookie alone", "cookie", "/sess/" + FILE_NAME),
+    Case("e2", "mod_session_cookie alone, a cookie as long as (b)'s", "cookie",
+         "/sess/" + FILE_NAME),
     Case("f1", "mod_auth_openidc, server-cache (shm)", "oidc-shm", "/oidc/" + FILE_NAME),
     Case("f2", "mod_auth_openidc, client-cookie", "oidc-cookie", "/oidc/" + FILE_NAME),
 ]
@@ -134,8 +137,12 @@ Alias /sess/ "{d}/"
         r = b.login(path="/b/" + FILE_NAME)
         if r.status != 200 or len(r.body) != FILE_SIZE:
             raise RuntimeError("login on %s did not reach the file: %r" % (self.name, r))
-        cookies = {"a": None, "b": b.cookie_header(), "c": b.cookie_header(),
-                   "d": b.cookie_header(), "e": COOKIE_SESSION}
+        login = b.cookie_header()
+        # (e2): mod_session's work on a cookie of the login's length, so
+        # that (b) minus (e2) is what the module adds beyond it.
+        padded = COOKIE_SESSION + "x" * max(0, len(login) - len(COOKIE_SESSION))
+        cookies = {"a": None, "b": login, "c": login, "d": login, "e": COOKIE_SESSION,
+                   "e2": padded}
         return {c.key: cookies[c.key] for c in self.cases}
 
 

@@ -256,7 +256,10 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
     if ((pending.flags & ATL_PENDING_REFRESH) && tok->refresh_token) {
         id->refresh_token = tok->refresh_token;
     }
-    if (tok->expires_in > 0) {
+    /* The tokens' expiry matters only to a login that keeps a token (it is
+     * never passed on, or refreshed, too late); without one it would only
+     * lengthen every request's cookie. */
+    if (tok->expires_in > 0 && (id->f[ATL_F_ACCESS_TOKEN] || id->refresh_token)) {
         id->token_expiry = id->login_time + tok->expires_in;
     }
 

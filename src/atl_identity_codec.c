@@ -593,6 +593,76 @@ static const char *get_text(in_t *in, apr_pool_t *p, apr_size_t max, int empty_o
     return atl_identity_has_control(v, (apr_size_t)n) ? NULL : v;
 }
 
+int atl_codec_set_field(atl_identity_t *id, int f, const char *v)
+{
+    if (v == NULL
+        || (f == ATL_F_EMAIL_VERIFIED && strcmp(v, "true") != 0 && strcmp(v, "false") != 0)) {
+        return 0;
+    }
+    id->f[f] = v;
+    return 1;
+}
+
+/* A stored value that is not a profile field: a text item, never empty. */
+static const char *get_text_stored(in_t *in, apr_pool_t *p, apr_size_t max)
+{
+    return get_text(in, p, max, 0);
+}
+
+int atl_codec_get_record(in_t *in, apr_pool_t *p, atl_identity_t *id, unsigned char tag,
+                         atl_record_state_t *rs, atl_codec_value_fn get)
+{
+    apr_uint64_t t;
+    const char **slot, *g;
+
+    switch (tag) {
+    case T_EXPIRY:
+        if (rs->seen_expiry++ || !atl_codec_get_varint(in, &t, (apr_uint64_t)ID_MAX_TIME)) {
+            return 0;
+        }
+        id->token_expiry = (apr_int64_t)t;
+        return 1;
+    case T_REFRESH:
+        return !id->refresh_token
+               && (id->refresh_token = get(in, p, ATL_IDENTITY_MAX_TOKEN)) != NULL;
+    case T_SITES:
+        if (id->sites) {
+            return 0;
+        }
+        id->sites = apr_array_make(p, 4, sizeof(atl_site_t));
+        return 1;
+    case T_SITE_ID:
+        if (id->sites == NULL || id->sites->nelts >= ATL_IDENTITY_MAX_SITES) {
+            return 0;
+        }
+        rs->site = apr_array_push(id->sites);
+        memset(rs->site, 0, sizeof(*rs->site));
+        return (rs->site->id = get(in, p, ATL_IDENTITY_MAX_FIELD)) != NULL;
+    case T_SITE_NAME:
+    case T_SITE_HOST:
+        if (rs->site == NULL) {
+            return 0;
+        }
+        slot = tag == T_SITE_NAME ? &rs->site->name : &rs->site->host;
+        return !*slot && (*slot = get(in, p, ATL_IDENTITY_MAX_FIELD)) != NULL;
+    case T_GROUPS:
+        if (id->groups || !atl_codec_get_varint(in, &t, (apr_uint64_t)ID_MAX_TIME)) {
+            return 0;
+        }
+        id->groups_checked = (apr_int64_t)t;
+        id->groups = apr_array_make(p, 4, sizeof(const char *));
+        return 1;
+    case T_GROUP:
+        if (id->groups == NULL || id->groups->nelts >= ATL_IDENTITY_MAX_GROUPS
+            || !(g = get(in, p, ATL_IDENTITY_MAX_FIELD))) {
+            return 0;
+        }
+        APR_ARRAY_PUSH(id->groups, const char *) = g;
+        return 1;
+    default: return 0;
+    }
+}
+
 /* The record of field f. */
 static int get_field(in_t *in, apr_pool_t *p, atl_identity_t *id, int f)
 {
@@ -631,24 +701,17 @@ static int get_field(in_t *in, apr_pool_t *p, atl_identity_t *id, int f)
     }
     default: v = get_text(in, p, fields[f].max, 0);
     }
-    if (v == NULL) {
-        return 0;
-    }
-    if (f == ATL_F_EMAIL_VERIFIED && strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
-        return 0;
-    }
-    id->f[f] = v;
-    return 1;
+    return atl_codec_set_field(id, f, v);
 }
 
 static apr_status_t decode_v3(atl_identity_t **idp, apr_pool_t *p, const char *s,
                               apr_size_t len)
 {
     atl_identity_t *id = atl_identity_make(p);
-    atl_site_t *site = NULL;
+    atl_record_state_t rs = {NULL, 0};
     apr_uint64_t t, present, known = 0;
     in_t in;
-    int f, seen_expiry = 0;
+    int f;
 
     in.c = (const unsigned char *)s + 1;
     in.end = (const unsigned char *)s + len;
@@ -684,72 +747,15 @@ static apr_status_t decode_v3(atl_identity_t **idp, apr_pool_t *p, const char *s
             return ATL_E_MALFORMED; /* no end record */
         }
         tag = *in.c++;
-        switch (tag) {
-        case T_END:
+        if (tag == T_END) {
             if (in.c != in.end || id->f[ATL_F_ACCOUNT_ID] == NULL) {
                 return ATL_E_MALFORMED;
             }
             *idp = id;
             return APR_SUCCESS;
-        case T_EXPIRY:
-            if (seen_expiry++ || !atl_codec_get_varint(&in, &t, (apr_uint64_t)ID_MAX_TIME)) {
-                return ATL_E_MALFORMED;
-            }
-            id->token_expiry = (apr_int64_t)t;
-            break;
-        case T_REFRESH:
-            if (id->refresh_token
-                || !(id->refresh_token = get_text(&in, p, ATL_IDENTITY_MAX_TOKEN, 0))) {
-                return ATL_E_MALFORMED;
-            }
-            break;
-        case T_SITES:
-            if (id->sites) {
-                return ATL_E_MALFORMED;
-            }
-            id->sites = apr_array_make(p, 4, sizeof(atl_site_t));
-            break;
-        case T_SITE_ID:
-            if (id->sites == NULL || id->sites->nelts >= ATL_IDENTITY_MAX_SITES) {
-                return ATL_E_MALFORMED;
-            }
-            site = apr_array_push(id->sites);
-            memset(site, 0, sizeof(*site));
-            if (!(site->id = get_text(&in, p, ATL_IDENTITY_MAX_FIELD, 0))) {
-                return ATL_E_MALFORMED;
-            }
-            break;
-        case T_SITE_NAME:
-        case T_SITE_HOST: {
-            const char **slot;
-
-            if (site == NULL) {
-                return ATL_E_MALFORMED;
-            }
-            slot = tag == T_SITE_NAME ? &site->name : &site->host;
-            if (*slot || !(*slot = get_text(&in, p, ATL_IDENTITY_MAX_FIELD, 0))) {
-                return ATL_E_MALFORMED;
-            }
-            break;
         }
-        case T_GROUPS:
-            if (id->groups || !atl_codec_get_varint(&in, &t, (apr_uint64_t)ID_MAX_TIME)) {
-                return ATL_E_MALFORMED;
-            }
-            id->groups_checked = (apr_int64_t)t;
-            id->groups = apr_array_make(p, 4, sizeof(const char *));
-            break;
-        case T_GROUP: {
-            const char *g;
-
-            if (id->groups == NULL || id->groups->nelts >= ATL_IDENTITY_MAX_GROUPS
-                || !(g = get_text(&in, p, ATL_IDENTITY_MAX_FIELD, 0))) {
-                return ATL_E_MALFORMED;
-            }
-            APR_ARRAY_PUSH(id->groups, const char *) = g;
-            break;
-        }
-        default: return ATL_E_MALFORMED;
+        if (!atl_codec_get_record(&in, p, id, tag, &rs, get_text_stored)) {
+            return ATL_E_MALFORMED;
         }
     }
 }

@@ -122,24 +122,17 @@ static int get_field(in_t *in, apr_pool_t *p, atl_identity_t *id, unsigned char 
     }
     default: return 0;
     }
-    if (v == NULL) {
-        return 0;
-    }
-    if (f == ATL_F_EMAIL_VERIFIED && strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
-        return 0;
-    }
-    id->f[f] = v;
-    return 1;
+    return atl_codec_set_field(id, f, v);
 }
 
 apr_status_t atl_codec_decode_v2(atl_identity_t **idp, apr_pool_t *p, const char *s,
-                              apr_size_t len)
+                                 apr_size_t len)
 {
     atl_identity_t *id = atl_identity_make(p);
-    atl_site_t *site = NULL;
+    atl_record_state_t rs = {NULL, 0};
     in_t in;
     apr_uint64_t t;
-    int seen_expiry = 0, hint = 0;
+    int hint = 0;
 
     in.c = (const unsigned char *)s + 1;
     in.end = (const unsigned char *)s + len;
@@ -166,66 +159,8 @@ apr_status_t atl_codec_decode_v2(atl_identity_t **idp, apr_pool_t *p, const char
             }
             continue;
         }
-        switch (tag) {
-        case T_EXPIRY:
-            if (seen_expiry++ || !atl_codec_get_varint(&in, &t, (apr_uint64_t)ID_MAX_TIME)) {
-                return ATL_E_MALFORMED;
-            }
-            id->token_expiry = (apr_int64_t)t;
-            break;
-        case T_REFRESH:
-            if (id->refresh_token
-                || !(id->refresh_token = get_value(&in, p, ATL_IDENTITY_MAX_TOKEN))) {
-                return ATL_E_MALFORMED;
-            }
-            break;
-        case T_SITES:
-            if (id->sites) {
-                return ATL_E_MALFORMED;
-            }
-            id->sites = apr_array_make(p, 4, sizeof(atl_site_t));
-            break;
-        case T_SITE_ID:
-            if (id->sites == NULL || id->sites->nelts >= ATL_IDENTITY_MAX_SITES) {
-                return ATL_E_MALFORMED;
-            }
-            site = apr_array_push(id->sites);
-            memset(site, 0, sizeof(*site));
-            if (!(site->id = get_value(&in, p, ATL_IDENTITY_MAX_FIELD))) {
-                return ATL_E_MALFORMED;
-            }
-            break;
-        case T_SITE_NAME:
-        case T_SITE_HOST: {
-            const char **slot;
-
-            if (site == NULL) {
-                return ATL_E_MALFORMED;
-            }
-            slot = tag == T_SITE_NAME ? &site->name : &site->host;
-            if (*slot || !(*slot = get_value(&in, p, ATL_IDENTITY_MAX_FIELD))) {
-                return ATL_E_MALFORMED;
-            }
-            break;
-        }
-        case T_GROUPS:
-            if (id->groups || !atl_codec_get_varint(&in, &t, (apr_uint64_t)ID_MAX_TIME)) {
-                return ATL_E_MALFORMED;
-            }
-            id->groups_checked = (apr_int64_t)t;
-            id->groups = apr_array_make(p, 4, sizeof(const char *));
-            break;
-        case T_GROUP: {
-            const char *g;
-
-            if (id->groups == NULL || id->groups->nelts >= ATL_IDENTITY_MAX_GROUPS
-                || !(g = get_value(&in, p, ATL_IDENTITY_MAX_FIELD))) {
-                return ATL_E_MALFORMED;
-            }
-            APR_ARRAY_PUSH(id->groups, const char *) = g;
-            break;
-        }
-        default: return ATL_E_MALFORMED;
+        if (!atl_codec_get_record(&in, p, id, tag, &rs, get_value)) {
+            return ATL_E_MALFORMED;
         }
     }
     if (id->f[ATL_F_ACCOUNT_ID] == NULL) {
@@ -271,7 +206,7 @@ static int field_of_code(char code)
 /* The first format (lines of text, "I1"): logins sealed before format 2
 stay readable. */
 apr_status_t atl_codec_decode_v1(atl_identity_t **idp, apr_pool_t *p, const char *s,
-                              apr_size_t len)
+                                 apr_size_t len)
 {
     atl_identity_t *id;
     const char *c, *end;

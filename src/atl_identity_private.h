@@ -50,6 +50,25 @@ int atl_codec_get_varint(in_t *in, apr_uint64_t *v, apr_uint64_t max);
  * the field after the last one found: fields come in their order. */
 int atl_codec_field_of_num(unsigned num, int *hint);
 
+/* Set field f of id to v, a value read: 0 when there is none (NULL) or
+ * it is not one the field takes (email_verified is "true" or "false"). */
+int atl_codec_set_field(atl_identity_t *id, int f, const char *v);
+
+/* Reading the records after the profile fields (T_EXPIRY ... T_GROUP),
+ * the same in formats 2 and 3 but for how a value is stored: get reads
+ * one (NULL: malformed). */
+typedef const char *(*atl_codec_value_fn)(in_t *in, apr_pool_t *p, apr_size_t max);
+
+typedef struct {
+    atl_site_t *site; /* the site that T_SITE_ID started last */
+    int seen_expiry;
+} atl_record_state_t;
+
+/* One such record, its tag already read: 0 when malformed (an unknown
+ * tag, a value twice, a site value without a site, a value too long). */
+int atl_codec_get_record(in_t *in, apr_pool_t *p, atl_identity_t *id, unsigned char tag,
+                         atl_record_state_t *rs, atl_codec_value_fn get);
+
 /* The older formats (atl_identity_codec_old.c). s[0] is the format's
  * byte; ATL_E_MALFORMED for anything else than a whole, valid encoding. */
 apr_status_t atl_codec_decode_v2(atl_identity_t **idp, apr_pool_t *p, const char *s,

@@ -9,13 +9,13 @@ fuzz targets' fixed keys (HKDF-SHA256, then AES-256-SIV for version 0x02 and
 AES-256-GCM for 0x01: the formats of src/atl_seal.c), with the
 python3-cryptography package.
 
-Run it from anywhere: python3 fuzz/make_corpus.py. It replaces the corpus.
+Run it from anywhere: python3 fuzz/make_corpus.py. It writes its seeds over
+those of the same name and keeps every other file of the corpus.
 """
 
 import base64
 import json
 import os
-import shutil
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -340,9 +340,10 @@ add(RT, "binary", bytes(range(256)))
 # atl_unseal refused (fixed in src/atl_seal.c, tests/unit/test_seal.c).
 add(RT, "over-plain-limit", b"I" * (64 * 1024 // 4 * 3 - 29 + 1))
 
-shutil.rmtree(CORPUS, ignore_errors=True)
+# Seeds of the same name are replaced; every other file stays (seeds added
+# by hand, such as json_groups/ and json_token/long-error).
 for target, files in sorted(seeds.items()):
-    os.makedirs(os.path.join(CORPUS, target))
+    os.makedirs(os.path.join(CORPUS, target), exist_ok=True)
     for name, data in files.items():
         with open(os.path.join(CORPUS, target, name), "wb") as f:
             f.write(data)

@@ -133,7 +133,7 @@ session_rec *atl_load_session(request_rec *r)
 }
 
 /* Whether a cookie value carries the module's values, the way
- * mod_session_cookie writes them: "atlassian-login=...&...". */
+ * mod_session_cookie writes them: "atl=...&...". */
 static int atl_cookie_is_ours(const char *v, apr_size_t len)
 {
     static const char *const keys[] = {ATL_SESSION_LOGIN "=", ATL_SESSION_LOGIN_V1 "=",

@@ -51,6 +51,7 @@
 
 #include <string.h>
 
+#include <apr_encode.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 
@@ -85,8 +86,6 @@
 
 /* Longest stored encoding that decode accepts; anything larger is not ours. */
 #define ID_MAX_ENCODED (64 * 1024)
-
-static const char hexdigits[] = "0123456789abcdef";
 
 static int hexval(char c)
 {
@@ -170,25 +169,26 @@ static void put_varint(out_t *o, apr_uint64_t v)
     put_byte(o, (unsigned char)v);
 }
 
-/* The bytes that the hex digits of v stand for (a UUID's dashes skipped). */
-static void put_hex_bytes(out_t *o, const char *v, apr_size_t n)
+/* A UUID's groups of bytes, each written as hex and followed (but the
+ * last) by a dash. */
+static const apr_size_t uuid_groups[] = {4, 2, 2, 2, 6};
+
+/* The bytes that the lower-case hex digits of v stand for: all n of them,
+ * or a UUID's groups (without its dashes). */
+static void put_hex(out_t *o, const char *v, apr_size_t n, int uuid)
 {
-    apr_size_t i;
-    int hi = -1;
+    apr_size_t k, len = 0;
 
-    for (i = 0; i < n; i++) {
-        int d = hexval(v[i]);
-
-        if (d < 0) {
-            continue;
-        }
-        if (hi < 0) {
-            hi = d;
-        }
-        else {
-            put_byte(o, (unsigned char)(hi << 4 | d));
-            hi = -1;
-        }
+    if (!uuid) {
+        apr_decode_base16_binary(o->b + o->n, v, (apr_ssize_t)n, APR_ENCODE_NONE, &len);
+        o->n += len;
+        return;
+    }
+    for (k = 0; k < sizeof(uuid_groups) / sizeof(uuid_groups[0]); k++) {
+        apr_decode_base16_binary(o->b + o->n, v, (apr_ssize_t)(2 * uuid_groups[k]),
+                                 APR_ENCODE_NONE, &len);
+        o->n += len;
+        v += 2 * uuid_groups[k] + 1;
     }
 }
 
@@ -232,18 +232,18 @@ static void put_text(out_t *o, const char *v, apr_size_t n)
     switch (form) {
     case TI_UUID:
         put_byte(o, H_PACKED | X_UUID);
-        put_hex_bytes(o, v, n);
+        put_hex(o, v, n, 1);
         break;
     case TI_PREFIX_UUID:
         put_byte(o, H_PACKED | X_PREFIX_UUID);
         put_varint(o, n - UUID_LEN);
         memcpy(o->b + o->n, v, n - UUID_LEN);
         o->n += n - UUID_LEN;
-        put_hex_bytes(o, v + n - UUID_LEN, UUID_LEN);
+        put_hex(o, v + n - UUID_LEN, UUID_LEN, 1);
         break;
     case TI_HEX:
         put_byte(o, (unsigned char)(H_PACKED | (X_HEX_FIRST - 1 + n / 2)));
-        put_hex_bytes(o, v, n);
+        put_hex(o, v, n, 0);
         break;
     case TI_CODED:
         if (n > 29) {
@@ -492,21 +492,26 @@ int atl_codec_field_of_num(unsigned num, int *hint)
     return -1;
 }
 
-/* n bytes of lower-case hex for the bytes at in->c, dashes where a UUID
- * has them when uuid is set. */
+/* The lower-case hex of the bytes at in->c, in a UUID's groups with
+ * dashes when uuid is set (bytes is 16 then); out holds it and a NUL. */
 static int get_hex(in_t *in, char *out, apr_size_t bytes, int uuid)
 {
-    apr_size_t i, j = 0;
+    apr_size_t k, off = 0, len = 0;
 
     if (bytes > (apr_size_t)(in->end - in->c)) {
         return 0;
     }
-    for (i = 0; i < bytes; i++) {
-        if (uuid && (j == 8 || j == 13 || j == 18 || j == 23)) {
-            out[j++] = '-';
+    if (!uuid) {
+        apr_encode_base16_binary(out, in->c, (apr_ssize_t)bytes, APR_ENCODE_LOWER, &len);
+    }
+    for (k = 0; uuid && k < sizeof(uuid_groups) / sizeof(uuid_groups[0]); k++) {
+        if (k) {
+            *out++ = '-';
         }
-        out[j++] = hexdigits[in->c[i] >> 4];
-        out[j++] = hexdigits[in->c[i] & 0xf];
+        apr_encode_base16_binary(out, in->c + off, (apr_ssize_t)uuid_groups[k],
+                                 APR_ENCODE_LOWER, &len);
+        out += len;
+        off += uuid_groups[k];
     }
     in->c += bytes;
     return 1;

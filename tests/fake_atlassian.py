@@ -860,8 +860,10 @@ def main(argv=None):
         print("AtlassianCAFile        %s" % ca)
     sys.stdout.flush()
     try:
+        # Short sleeps: the kernel may hand SIGINT to a server thread, and
+        # then only the main thread's next wake-up raises KeyboardInterrupt.
         while True:
-            time.sleep(3600)
+            time.sleep(0.2)
     except KeyboardInterrupt:
         pass
     finally:

@@ -867,7 +867,13 @@ def main(argv=None):
     except KeyboardInterrupt:
         pass
     finally:
-        fake.stop()
+        # Stopping waits for the servers' threads; a connection a client
+        # left open must not keep the script alive: 5 s, then exit.
+        stopper = threading.Thread(target=fake.stop, daemon=True)
+        stopper.start()
+        stopper.join(5)
+        sys.stdout.flush()
+        os._exit(0)
 
 
 if __name__ == "__main__":

@@ -70,6 +70,7 @@ import html
 import json
 import os
 import secrets
+import signal
 import socket
 import ssl
 import sys
@@ -859,6 +860,10 @@ def main(argv=None):
     if ca:
         print("AtlassianCAFile        %s" % ca)
     sys.stdout.flush()
+    # A shell's background job starts with SIGINT ignored, and Python then
+    # leaves it so: take it (and SIGTERM) back as KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         # Short sleeps: the kernel may hand SIGINT to a server thread, and
         # then only the main thread's next wake-up raises KeyboardInterrupt.

@@ -177,7 +177,7 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
     }
     if (!cb->code) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "ATL00041: callback refused: no code");
+                      "ATL00900: callback refused: no code");
         atl_metric_inc(ATL_M_FAILED_STATE);
         return atl_error_page(r, HTTP_BAD_REQUEST,
                               "The sign-in answer is incomplete. Please start "

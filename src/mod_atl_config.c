@@ -300,11 +300,11 @@ static const char *atl_set_redirect_uri(cmd_parms *cmd, void *dummy, const char 
         c->redirect_absolute = 0;
     }
     else {
-        if ((err = atl_check_url(cmd, "ATL00502", arg, &u)) != NULL) {
+        if ((err = atl_check_url(cmd, "ATL00903", arg, &u)) != NULL) {
             return err;
         }
         if (u.query || !u.path || u.path[0] != '/') {
-            return "ATL00502: AtlassianRedirectURI: the URL needs a path and no query";
+            return "ATL00904: AtlassianRedirectURI: the URL needs a path and no query";
         }
         c->redirect_path = u.path;
         c->redirect_absolute = 1;
@@ -312,7 +312,7 @@ static const char *atl_set_redirect_uri(cmd_parms *cmd, void *dummy, const char 
     /* r->uri is decoded, so compare with the decoded path. */
     c->redirect_path = apr_pstrdup(cmd->pool, c->redirect_path);
     if (ap_unescape_url((char *)c->redirect_path) != OK) {
-        return "ATL00502: AtlassianRedirectURI: the path has an invalid %-escape";
+        return "ATL00905: AtlassianRedirectURI: the path has an invalid %-escape";
     }
     c->redirect_uri = arg;
     return NULL;
@@ -334,17 +334,17 @@ static const char *atl_set_session_secret(cmd_parms *cmd, void *dummy, const cha
     while (*(word = ap_getword_conf(cmd->temp_pool, &arg))) {
         if (atl_secret_resolve(&value, &len, &errmsg, cmd->temp_pool, word)
             != APR_SUCCESS) {
-            return apr_psprintf(cmd->pool, "ATL00503: AtlassianSessionSecret: %s",
+            return apr_psprintf(cmd->pool, "ATL00906: AtlassianSessionSecret: %s",
                                 errmsg);
         }
         if (strlen(value) != len) {
-            return "ATL00503: AtlassianSessionSecret: the secret contains a NUL byte";
+            return "ATL00907: AtlassianSessionSecret: the secret contains a NUL byte";
         }
         APR_ARRAY_PUSH(secrets, const char *) = value;
     }
     /* The keys are derived here, once, at startup: requests never do it. */
     if (atl_seal_keys_make(&c->keys, &errmsg, cmd->pool, secrets) != APR_SUCCESS) {
-        return apr_psprintf(cmd->pool, "ATL00503: AtlassianSessionSecret: %s", errmsg);
+        return apr_psprintf(cmd->pool, "ATL00908: AtlassianSessionSecret: %s", errmsg);
     }
     return NULL;
 }
@@ -355,7 +355,7 @@ static const char *atl_set_scope(cmd_parms *cmd, void *dummy, const char *arg)
         return "ATL00504: AtlassianScope: control characters are not allowed";
     }
     if (!*arg) {
-        return "ATL00504: AtlassianScope must not be empty";
+        return "ATL00909: AtlassianScope must not be empty";
     }
     atl_srv(cmd->server)->scope = arg;
     return NULL;
@@ -424,10 +424,10 @@ static const char *atl_set_cache(cmd_parms *cmd, void *dummy, const char *arg)
         }
     }
     if (s == arg) {
-        return "ATL00509: AtlassianCache: the provider name is missing";
+        return "ATL00910: AtlassianCache: the provider name is missing";
     }
     if (*s == ':' && !s[1]) {
-        return "AtlassianCache: nothing after the ':' (write the provider "
+        return "ATL00911: AtlassianCache: nothing after the ':' (write the provider "
                "alone for its defaults, e.g. shmcb)";
     }
     atl_srv(cmd->server)->cache = arg;

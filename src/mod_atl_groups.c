@@ -532,7 +532,7 @@ static apr_array_header_t *atl_fetch_sites(request_rec *r, atl_gcheck_t *g,
                           id->f[ATL_F_ACCESS_TOKEN], NULL, NULL);
     if (rv == APR_SUCCESS && resp->status == 401) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "ATL00310: account %s: Atlassian refused the token when "
+                      "ATL00902: account %s: Atlassian refused the token when "
                       "checking groups again (accessible-resources answered 401): "
                       "the login is over, a new one is needed",
                       account);
@@ -543,7 +543,7 @@ static apr_array_header_t *atl_fetch_sites(request_rec *r, atl_gcheck_t *g,
         apr_int64_t after = resp->retry_after > 0 ? resp->retry_after : ATL_GROUPS_RETRY;
 
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "ATL00304: Require atlassian-group: Atlassian is rate "
+                      "ATL00901: Require atlassian-group: Atlassian is rate "
                       "limiting the group check of account %s (accessible-resources, "
                       "HTTP %ld, Retry-After %" APR_INT64_T_FMT " s): not asked "
                       "again before then",

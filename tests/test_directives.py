@@ -42,6 +42,41 @@ def test_refusals_carry_a_tag(make_httpd, extra, tag, needle):
     assert tag + ": " in out and needle in out, out
 
 
+# One message, one tag: the refusals of one directive that once shared a
+# tag each carry their own (docs/operations.md lists them all).
+@pytest.mark.parametrize("opts,tag,needle", [
+    ({"redirect_uri": "http://app.example.com/protected/oauth2callback"}, "ATL00903",
+     "AtlassianRedirectURI: 'http://app.example.com/protected/oauth2callback' must start "
+     "with https://"),
+    ({"redirect_uri": "https://app.example.com/protected/oauth2callback?x=1"}, "ATL00904",
+     "AtlassianRedirectURI: the URL needs a path and no query"),
+    ({"redirect_uri": "/protected/oauth2%zzcallback"}, "ATL00905",
+     "AtlassianRedirectURI: the path has an invalid %-escape"),
+    ({"session_secret": ["file:/nonexistent/atl-session-key"]}, "ATL00906",
+     "AtlassianSessionSecret: "),
+    ({"session_secret": ["0123456789abcdef0123456789abcde"]}, "ATL00908",
+     "AtlassianSessionSecret: session secret number 1 is shorter than 32 bytes"),
+    ({"server_extra": "AtlassianCache :x"}, "ATL00910",
+     "AtlassianCache: the provider name is missing"),
+    ({"server_extra": "AtlassianCache memcache:"}, "ATL00911",
+     "AtlassianCache: nothing after the ':'"),
+])
+def test_each_refusal_has_its_own_tag(make_httpd, opts, tag, needle):
+    h = make_httpd(start=False, **opts)
+    rc, out = h.config_test()
+    assert rc != 0, out
+    assert tag + ": " + needle in out, out
+
+
+def test_session_secret_with_nul_refused(make_httpd):
+    h = make_httpd(start=False)
+    path = h.write_secret_file("nul.key", "a" * 24 + "\0" + "b" * 24)
+    h.rewrite_config(session_secret=["file:" + path])
+    rc, out = h.config_test()
+    assert rc != 0, out
+    assert "ATL00907: AtlassianSessionSecret: the secret contains a NUL byte" in out, out
+
+
 def test_unexpanded_client_id_refused(make_httpd):
     """httpd leaves an undefined ${VAR} as is (AH00111, a warning): the
     literal text must not become the client ID."""

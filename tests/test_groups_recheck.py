@@ -130,8 +130,9 @@ def test_revoked_token_means_a_new_login(gh, fake):
     r = b.get(G.page("g-name"))
     assert r.status == 302, r
     assert r.location.startswith(fake.urls()["authorize"] + "?")
-    text = gh.wait_log(r"ATL00310:", mark)
-    assert "accessible-resources answered 401" in text
+    text = gh.wait_log(r"ATL00902:", mark)
+    assert re.search(r"ATL00902: account \S+: Atlassian refused the token when checking "
+                     r"groups again \(accessible-resources answered 401\)", text)
 
 
 def test_expired_token_without_refresh_means_a_new_login(gh, fake):

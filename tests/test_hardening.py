@@ -111,3 +111,16 @@ def test_callback_405_says_get(httpd, fake, method):
     assert "GET" in allow and "HEAD" in allow, r.headers
     assert "POST" not in allow and "PUT" not in allow, r.headers
     assert len(r.header_all("Allow")) == 1, r.headers
+
+
+def test_callback_without_code_is_400_with_its_own_tag(httpd, fake):
+    """A callback with this browser's state but neither code nor error: a
+    bad callback, logged at info under its own tag (not ATL00041's)."""
+    b, q, _ = H.pending(httpd)
+    mark = httpd.log_mark()
+    r = b.get(H.CALLBACK + "?state=" + q["state"])
+    assert r.status == 400, r
+    lines = module_lines(httpd, mark, r"ATL00900:")
+    assert lines and all("[auth_atlassian:info]" in l
+                         and "ATL00900: callback refused: no code" in l for l in lines), lines
+    assert "ATL00041" not in httpd.read_log(mark)

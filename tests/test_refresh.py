@@ -133,7 +133,7 @@ def test_cache_arguments_refused_at_start(make_httpd, fake):
     load = 'LoadModule socache_memcache_module "%s/mod_socache_memcache.so"\n' % H.MODULES_DIR
     h = make_httpd(start=False, server_extra=load + "AtlassianCache memcache:\n")
     rc, out = h.config_test()
-    assert rc != 0 and "AtlassianCache: nothing after the ':'" in out, out
+    assert rc != 0 and "ATL00911: AtlassianCache: nothing after the ':'" in out, out
     h = make_httpd(start=False, server_extra=load + "AtlassianCache memcache:127.0.0.1:99999\n")
     # httpd binds its port before post_config fails: wait for its exit.
     h.start(check=False)

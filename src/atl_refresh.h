@@ -33,4 +33,11 @@ apr_status_t atl_refresh_decode(atl_refresh_t **rf, apr_pool_t *p, const char *s
  * should be refreshed at now: within ATL_REFRESH_MARGIN of it or past. */
 int atl_refresh_due(apr_int64_t expiry, apr_int64_t now);
 
+/* When an access token of a token answer expires, in seconds since the
+ * epoch: now + expires_in, or now when the answer gave no lifetime
+ * (expires_in 0 or absent). A token of unknown lifetime is treated as
+ * expiring at once: it is never passed on later, and with AtlassianRefresh
+ * On the next request refreshes it. */
+apr_int64_t atl_refresh_expiry(apr_int64_t expires_in, apr_int64_t now);
+
 #endif

@@ -11,7 +11,11 @@
 #define ATL_REFRESH_MARGIN 60
 /* How long an outcome is kept: Atlassian lets a rotated refresh token be
  * presented again for 10 minutes; a request that still carries it within
- * that time gets the outcome instead of refreshing again. */
+ * that time gets the outcome instead of refreshing again. A copy of the
+ * session cookie used later than that presents the rotated token to
+ * Atlassian, which then revokes every refresh token of the login (the
+ * current one too): the login ends at its next refresh. Kept no longer on
+ * purpose: a refresh token lives for months, longer than a cache entry. */
 #define ATL_REFRESH_KEEP 600
 
 typedef struct {

@@ -332,3 +332,24 @@ def test_spent_key_is_bound_to_the_session_secret(make_httpd, fake, redis):
     for h in (old_node, new_node):
         assert replay(h, cookies, state, "made-up-3").status == 400
     assert token_calls(fake) == before + 2
+
+
+def test_rotation_step_one_keeps_spent_states_shared(make_httpd, fake, redis):
+    """The first step of a rotation (the new secret added second, "old
+    new"): the first secret is the same everywhere, so a state spent on an
+    updated node is refused on one not yet updated, without a call."""
+    extra = ('LoadModule socache_redis_module "%s/mod_socache_redis.so"\n'
+             "AtlassianCache %s\n" % (H.MODULES_DIR, redis.spec))
+    old_node = make_httpd(server_extra=extra)
+    mid_node = make_httpd(server_extra=extra, session_secret=[H.SESSION_SECRET, "n" * 40],
+                          redirect_uri=old_node.redirect_uri)
+    mid_node.redirect_uri = old_node.redirect_uri
+    _, cookies, state, _ = harvest(old_node)
+    before = token_calls(fake)
+    assert replay(mid_node, cookies, state, "made-up-1").status == 400
+    assert token_calls(fake) == before + 1
+    mark = old_node.log_mark()
+    assert replay(old_node, cookies, state, "made-up-2").status == 400
+    assert token_calls(fake) == before + 1
+    assert_spent(old_node, mark, state)
+    assert len(spent_keys(redis)) == 1

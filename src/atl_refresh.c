@@ -24,6 +24,11 @@ int atl_refresh_due(apr_int64_t expiry, apr_int64_t now)
     return expiry > 0 && now >= expiry - ATL_REFRESH_MARGIN;
 }
 
+apr_int64_t atl_refresh_expiry(apr_int64_t expires_in, apr_int64_t now)
+{
+    return expires_in > 0 ? now + expires_in : now;
+}
+
 static int token_ok(const char *t)
 {
     apr_size_t n = t ? strlen(t) : 0;

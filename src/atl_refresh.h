@@ -11,7 +11,11 @@
 #define ATL_REFRESH_MARGIN 60
 /* How long an outcome is kept: Atlassian lets a rotated refresh token be
  * presented again for 10 minutes; a request that still carries it within
- * that time gets the outcome instead of refreshing again. */
+ * that time gets the outcome instead of refreshing again. A copy of the
+ * session cookie used later than that presents the rotated token to
+ * Atlassian, which then revokes every refresh token of the login (the
+ * current one too): the login ends at its next refresh. Kept no longer on
+ * purpose: a refresh token lives for months, longer than a cache entry. */
 #define ATL_REFRESH_KEEP 600
 
 typedef struct {
@@ -32,5 +36,12 @@ apr_status_t atl_refresh_decode(atl_refresh_t **rf, apr_pool_t *p, const char *s
 /* Whether a login whose access token expires at expiry (0: unknown)
  * should be refreshed at now: within ATL_REFRESH_MARGIN of it or past. */
 int atl_refresh_due(apr_int64_t expiry, apr_int64_t now);
+
+/* When an access token of a token answer expires, in seconds since the
+ * epoch: now + expires_in, or now when the answer gave no lifetime
+ * (expires_in 0 or absent). A token of unknown lifetime is treated as
+ * expiring at once: it is never passed on later, and with AtlassianRefresh
+ * On the next request refreshes it. */
+apr_int64_t atl_refresh_expiry(apr_int64_t expires_in, apr_int64_t now);
 
 #endif

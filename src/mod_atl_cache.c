@@ -51,6 +51,19 @@ static int atl_cache_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t 
     return OK;
 }
 
+int atl_cache_usable(apr_pool_t *p, const char *spec, const char **name)
+{
+    const char *s = spec ? spec : ATL_CACHE_DEFAULT;
+    const char *colon = ap_strchr_c(s, ':');
+
+    *name = colon ? apr_pstrmemdup(p, s, colon - s) : s;
+    /* A cache of the module's own (not a mod_socache provider) joins here
+     * with the check of what it needs. */
+    return ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, *name,
+                              AP_SOCACHE_PROVIDER_VERSION)
+           != NULL;
+}
+
 static apr_status_t atl_cache_destroy(void *data)
 {
     struct atl_cache_t *k = data;
@@ -124,16 +137,9 @@ static int atl_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t
         for (k = list; k && strcmp(k->spec, spec); k = k->next) {
         }
         if (!k) {
+            /* check_config made sure the provider is loaded
+             * (atl_cache_usable). */
             rv = atl_cache_make(&k, spec, n++, s, pconf, ptemp);
-            if (rv == APR_ENOTIMPL && !c->cache) {
-                /* No mod_socache_shmcb and no AtlassianCache: nothing is
-                 * shared between processes. */
-                ap_log_error(APLOG_MARK, APLOG_INFO, 0, vs,
-                             "ATL00202: mod_socache_shmcb is not loaded and no "
-                             "AtlassianCache is set: each httpd process refreshes "
-                             "tokens on its own");
-                continue;
-            }
             if (rv != APR_SUCCESS) {
                 return HTTP_INTERNAL_SERVER_ERROR;
             }

@@ -27,6 +27,14 @@
 #define ATL_CACHE_MAX_KEY   96
 #define ATL_CACHE_MAX_VALUE 8192
 
+/* Whether the cache named by spec (an AtlassianCache value; NULL: the
+ * default, shmcb) can be used in this configuration: its provider is
+ * loaded. *name is the provider's name, for the message. Checked in
+ * check_config: single use of the state, one refresh per login and shared
+ * group re-checks all depend on the cache, so a server that uses the
+ * module does not start without one. */
+int atl_cache_usable(apr_pool_t *p, const char *spec, const char **name);
+
 /* Register the cache's hooks (pre_config: the mutex type "atlassian-cache"
  * for the Mutex directive; post_config; child_init). */
 void atl_cache_register_hooks(apr_pool_t *p);

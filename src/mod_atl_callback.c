@@ -18,6 +18,7 @@
 #include "atl_oauth.h"
 #include "atl_query.h"
 #include "atl_redirect.h"
+#include "atl_refresh.h"
 #include "atl_state.h"
 #include "mod_atl_callback.h"
 #include "mod_atl_groups.h"
@@ -259,8 +260,17 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
     /* The tokens' expiry matters only to a login that keeps a token (it is
      * never passed on, or refreshed, too late); without one it would only
      * lengthen every request's cookie. */
-    if (tok->expires_in > 0 && (id->f[ATL_F_ACCESS_TOKEN] || id->refresh_token)) {
-        id->token_expiry = id->login_time + tok->expires_in;
+    if (id->f[ATL_F_ACCESS_TOKEN] || id->refresh_token) {
+        /* No expires_in: expiring at once (atl_refresh_expiry). */
+        id->token_expiry = atl_refresh_expiry(tok->expires_in, id->login_time);
+        if (tok->expires_in <= 0) {
+            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                          "ATL00641: account %s: the token endpoint's answer "
+                          "gave no expires_in: the access token is treated as "
+                          "expiring at once (never passed on; refreshed on the "
+                          "next request with AtlassianRefresh On)",
+                          id->f[ATL_F_ACCOUNT_ID]);
+        }
     }
 
     /* A login always writes its own sealed value: whatever the session

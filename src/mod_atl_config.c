@@ -11,8 +11,6 @@
 #include "http_protocol.h"
 #include "http_request.h"
 #include "util_cfgtree.h"
-#include "ap_provider.h"
-#include "ap_socache.h"
 #include "mod_session.h"
 
 #include <apr_strings.h>
@@ -25,6 +23,7 @@
 #include "atl_authorize.h"
 #include "atl_identity.h"
 #include "atl_secret.h"
+#include "mod_atl_cache.h"
 #include "mod_atl_config.h"
 #include "mod_atl_layout.h"
 
@@ -699,16 +698,13 @@ int atl_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 
     for (vs = s; vs; vs = vs->next) {
         atl_srv_conf *c = atl_srv(vs);
-        const char *missing = NULL, *errmsg;
+        const char *missing = NULL, *errmsg, *cname;
 
         /* The shared cache's provider must be loaded (mod_socache_*). */
         if (c->cache) {
-            const char *colon = ap_strchr_c(c->cache, ':');
-            const char *name =
-                colon ? apr_pstrmemdup(ptemp, c->cache, colon - c->cache) : c->cache;
+            const char *name;
 
-            if (!ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name,
-                                    AP_SOCACHE_PROVIDER_VERSION)) {
+            if (!atl_cache_usable(ptemp, c->cache, &name)) {
                 ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, vs,
                              "ATL00004: AtlassianCache: the socache provider '%s' "
                              "is not loaded (LoadModule socache_%s_module)",
@@ -745,6 +741,18 @@ int atl_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         if (missing) {
             ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, vs,
                          "ATL00001: %s is required in %s", missing,
+                         atl_server_label(ptemp, vs));
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        /* Without a cache, single use of the state, one refresh per login
+         * and shared group re-checks would be silently off. */
+        if (!c->cache && !atl_cache_usable(ptemp, NULL, &cname)) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, vs,
+                         "ATL00640: mod_socache_shmcb is not loaded, and the "
+                         "module needs a cache (in %s): run \"a2enmod "
+                         "socache_shmcb\" (or add \"LoadModule "
+                         "socache_shmcb_module .../mod_socache_shmcb.so\"), or "
+                         "set AtlassianCache to a loaded provider",
                          atl_server_label(ptemp, vs));
             return HTTP_INTERNAL_SERVER_ERROR;
         }

@@ -150,7 +150,15 @@ static atl_rf_e atl_refresh_call(atl_refresh_t **out, request_rec *r,
     }
     rf->access_token = tok->access_token;
     rf->refresh_token = tok->refresh_token;
-    rf->expiry = tok->expires_in > 0 ? atl_now() + tok->expires_in : 0;
+    rf->expiry = atl_refresh_expiry(tok->expires_in, atl_now());
+    if (tok->expires_in <= 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      "ATL00642: account %s: the token endpoint's refresh "
+                      "answer gave no expires_in: the new access token is "
+                      "treated as expiring at once (passed on to this request "
+                      "only, refreshed again on the next one)",
+                      id->f[ATL_F_ACCOUNT_ID]);
+    }
     ap_log_rerror(
         APLOG_MARK, APLOG_DEBUG, 0, r, "ATL00214: account %s: access token refreshed%s",
         id->f[ATL_F_ACCOUNT_ID],

@@ -37,6 +37,7 @@ server lets a test in another process drive it:
       {"refresh_reuse_window": s}      a rotated refresh token still works
                                        for s seconds (default 0)
       {"refresh_omit_token": true}     refresh answers carry no refresh_token
+      {"omit_expires_in": true}        token answers carry no expires_in
       {"refresh_invalid_grant": [...]} refresh tokens (whole or short hash;
                                        "*" for all) answered invalid_grant
       {"refresh_fail": {fault}|null}   a fault for refresh grants only
@@ -600,6 +601,8 @@ class FakeAtlassian:
                 t.reuse_window = float(cmd["refresh_reuse_window"])
             if "refresh_omit_token" in cmd:
                 t.omit_refresh_token = bool(cmd["refresh_omit_token"])
+            if "omit_expires_in" in cmd:
+                t.omit_expires_in = bool(cmd["omit_expires_in"])
             if "refresh_invalid_grant" in cmd:
                 v = cmd["refresh_invalid_grant"] or []
                 if isinstance(v, str):

@@ -12,6 +12,8 @@ families, as Atlassian documents them:
   Atlassian forces the user to consent again.
 - `omit_refresh_token`: a refresh answers no refresh_token; the one used
   then stays valid (a client keeps it, as the documentation says).
+- `omit_expires_in`: token answers carry no expires_in (the access token
+  still lives `expires_in` seconds at the stand-in).
 - `invalid_grant`: refresh tokens (given whole or as their short hash) that
   answer invalid_grant; "*" makes every refresh do so.
 - Access tokens live `expires_in` seconds; an expired or unknown one is
@@ -49,6 +51,7 @@ class TokenStore:
         self.expires_in = 3600
         self.reuse_window = 0.0
         self.omit_refresh_token = False
+        self.omit_expires_in = False
         self.invalid_grant = set()      # short hashes, or "*"
         self.codes = {}                 # code -> grant (dict)
         self.access = {}                # token -> {"grant", "expires_at"}
@@ -72,6 +75,8 @@ class TokenStore:
         token = "atl-at-" + secrets.token_urlsafe(32)
         answer = {"access_token": token, "expires_in": self.expires_in,
                   "scope": grant["scope"], "token_type": "Bearer"}
+        if self.omit_expires_in:
+            del answer["expires_in"]
         self.access[token] = {"grant": grant, "family": family,
                               "expires_at": time.time() + self.expires_in}
         self.tokens_issued.append(token)

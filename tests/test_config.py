@@ -168,3 +168,31 @@ def test_refuses_to_start_without_mod_session(make_httpd):
     rc, out = h.config_test()
     assert rc != 0, out
     assert "ATL00002" in out and "mod_session is not loaded" in out, out
+
+
+def test_no_cache_refused(make_httpd, monkeypatch):
+    """Without mod_socache_shmcb and without AtlassianCache, single use of
+    the state and one refresh per login would be silently off: refused,
+    naming what to do. With another loaded provider it starts."""
+    monkeypatch.setattr(H, "BASE_MODULES",
+                        [m for m in H.BASE_MODULES if m[0] != "socache_shmcb_module"])
+    h = make_httpd(start=False)
+    rc, out = h.config_test()
+    assert rc != 0, out
+    assert re.search(r"ATL00640: mod_socache_shmcb is not loaded, and the module "
+                     r"needs a cache \(in .*\): run \"a2enmod socache_shmcb\" \(or add "
+                     r"\"LoadModule socache_shmcb_module .*\"\), or set AtlassianCache "
+                     r"to a loaded provider", out), out
+    assert "Syntax OK" not in out
+    # The module loaded but idle (none of its directives): no cache needed.
+    idle = make_httpd(start=False, omit=["AtlassianClientID", "AtlassianClientSecret",
+                                         "AtlassianRedirectURI", "AtlassianSessionSecret"],
+                      no_authtype=True)
+    rc, out = idle.config_test()
+    assert rc == 0, out
+    # Another provider, loaded: accepted.
+    mc = make_httpd(start=False, server_extra=(
+        'LoadModule socache_memcache_module "%s/mod_socache_memcache.so"\n'
+        "AtlassianCache memcache:127.0.0.1:11211\n" % H.MODULES_DIR))
+    rc, out = mc.config_test()
+    assert rc == 0, out

@@ -269,6 +269,46 @@ def test_ssi_set_then_include_into_granted_location(plant_httpd, fake):
     assert [k for k in env if "ATLASSIAN" in k] == [], env
 
 
+# Another path, so that no single test guards the scrubbing: server-wide
+# SetEnvIf (header_parser) and a server-context RewriteRule [E=]
+# (translate_name) plant their variables before the login is checked, on
+# locations that pass the identity as headers only or as the nickname, and
+# under names the module never sets and in another case.
+NICK = "mkrystof"   # the stand-in's default profile
+PLANT_EARLY = """
+SetEnvIf Request_URI "^/(protected|plain)/" ATLASSIAN_ACCOUNT_ID=evil-setenvif ATLASSIAN_ADMIN=evil-1
+SetEnvIfNoCase Request_Method "^GET$" Atlassian_Email=evil@evil.com
+RewriteEngine On
+RewriteRule "^/(protected/cgi-|plain/)" - [E=ATLASSIAN_NICKNAME:evil-rw,E=atlassian_role:evil-admin]
+"""
+
+
+def test_planted_early_variables_never_reach_the_cgi(make_httpd, fake):
+    h = make_httpd(start=False)
+    h.rewrite_config(server_extra=load("setenvif", "rewrite") + PLANT_EARLY,
+                     tail_extra='ScriptAlias /plain/ "%s/cgi-bin/"\n' % h.dir)
+    h.start()
+    # Without the module (a location it does not protect), the plants arrive.
+    env = h.browser().get("/plain/printenv.cgi").env()
+    assert env.get("ATLASSIAN_ADMIN") == "evil-1" and env.get("atlassian_role"), env
+    b = h.browser()
+    b.login()
+    env = b.get("/protected/cgi-nick/printenv.cgi").env()
+    assert env.get("REMOTE_USER") == NICK, env
+    assert env.get("ATLASSIAN_ACCOUNT_ID") == H.DEFAULT_ACCOUNT_ID, env
+    assert env.get("ATLASSIAN_EMAIL") == H.DEFAULT_EMAIL, env
+    assert env.get("ATLASSIAN_NICKNAME") == NICK, env
+    assert [k for k in env if "evil" in env[k]] == [], env
+    assert [k for k in env if k.upper() in ("ATLASSIAN_ADMIN", "ATLASSIAN_ROLE")] == [], env
+    # Headers only: no ATLASSIAN_* variable at all, planted or not.
+    env = b.get("/protected/cgi-headers/printenv.cgi").env()
+    assert env.get("HTTP_X_ATLASSIAN_ACCOUNT_ID") == H.DEFAULT_ACCOUNT_ID, env
+    assert [k for k in env if k.upper().startswith("ATLASSIAN")] == [], env
+    # No login (AtlassianUnauthAction pass): nothing under those names.
+    env = h.browser().get("/protected/cgi-pass/printenv.cgi").env()
+    assert [k for k in env if "ATLASSIAN" in k.upper()] == [], env
+
+
 # -- <If> and SetEnvIf never see a client's copy ---------------------------------
 
 

@@ -23,6 +23,7 @@ MODULES = [
     ("authz_core_module", "mod_authz_core.so"),
     ("authz_user_module", "mod_authz_user.so"),
     ("authn_core_module", "mod_authn_core.so"),
+    ("socache_shmcb_module", "mod_socache_shmcb.so"),
     ("session_module", "mod_session.so"),
     ("session_cookie_module", "mod_session_cookie.so"),
     ("alias_module", "mod_alias.so"),

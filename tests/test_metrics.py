@@ -457,3 +457,29 @@ def test_refreshes_done_and_failed(make_httpd, fake):
     assert r.status == 302
     time.sleep(0.2)
     expect(before, scrape(h), fail, STARTED, calls=("token",))
+
+
+@pytest.mark.allow_log_errors(r"AH01631:")
+def test_group_check_failure_at_login(make_httpd, fake):
+    """A group check that cannot be done at login (the product API refuses)
+    counts one reason="groups" failure, and no other reason."""
+    import fake_products as P
+    import groupkit as G
+    opts = G.options(fake)
+    opts["server_extra"] = METRICS_CONF + opts["server_extra"]
+    h = make_httpd(**opts)
+    P.set_groups(fake, G.ACME, jira=[G.ADMINS])
+    P.fail(fake, "jira", "forbidden")
+    before = scrape(h)
+    r = G.login(H.Browser(h))
+    assert r.status == 502, r
+    d = delta(before, scrape(h))
+    assert d.get(key(*failed("groups"))) == 1, d
+    for reason in REASONS:
+        if reason != "groups":
+            assert key(*failed(reason)) not in d, (reason, d)
+    # A login whose groups are known counts none.
+    P.fail(fake, "jira", None)
+    before = scrape(h)
+    assert G.login(H.Browser(h)).status == 200
+    assert key(*failed("groups")) not in delta(before, scrape(h))

@@ -260,7 +260,7 @@ def life_of_the_package(built, machine):
     assert os.path.isfile(MODULE_SO)
     # dh-apache2's postinst enabled the module, and a2enmod followed the
     # "# Depends:" line of auth_atlassian.load.
-    assert {"auth_atlassian", "session", "session_cookie"} <= enabled_modules()
+    assert {"auth_atlassian", "session", "session_cookie", "socache_shmcb"} <= enabled_modules()
     rc, out = run(["a2enmod", "auth_atlassian"])
     assert rc == 0, out
 

@@ -8,6 +8,7 @@ import time
 import pytest
 
 import atlharness as H
+import fake_tokens
 import refreshkit as K
 
 HTTPD_OPTIONS = {"server_extra": K.SERVER_EXTRA, "protected_extra": K.REFRESH_EXTRA}
@@ -139,3 +140,72 @@ def test_cache_arguments_refused_at_start(make_httpd, fake):
     h.start(check=False)
     assert h.proc.wait(30) != 0
     assert "ATL00201: AtlassianCache memcache:127.0.0.1:99999 could not be" in h.read_log()
+
+
+def test_rotated_refresh_token_is_written_back(httpd, fake):
+    """Two refreshes of one login with rotation: the second presents the
+    refresh token the first one got (a session that kept the old one
+    would present a rotated token, which Atlassian answers with
+    invalid_grant and the end of the whole login)."""
+    b, _ = fresh_login(httpd, fake)
+    fake.control({"expires_in": 30})   # each refresh is due again at once
+    t1 = K.token_seen(b.get(K.APP))
+    rotated = fake.tokens_issued[-1]
+    assert rotated.startswith("atl-rt-")
+    t2 = K.token_seen(b.get(K.APP))
+    calls = K.refreshes(fake)
+    assert [(c["status"], c["reuse"]) for c in calls] == [(200, False), (200, False)], calls
+    assert calls[1]["refresh_token"] == fake_tokens.short_hash(rotated), calls
+    assert t1 and t2 and t1 != t2 and t2 == fake.tokens_issued[-2]
+    assert fake.reused_refresh_tokens() == []
+
+
+def test_code_answer_without_expires_in_is_refreshed_at_once(httpd, fake):
+    """A token answer without expires_in at login: the access token is
+    treated as expiring at once, so the next request refreshes it."""
+    b = httpd.browser()
+    mark = httpd.log_mark()
+    fake.control({"omit_expires_in": True})
+    K.login(b)
+    fake.control({"omit_expires_in": False})
+    assert K.refreshes(fake) == []
+    t = K.token_seen(b.get(K.APP))
+    calls = K.refreshes(fake)
+    assert [c["status"] for c in calls] == [200], calls
+    assert t == fake.tokens_issued[-2]
+    # The refreshed token has an expiry of an hour: no further refresh.
+    assert K.token_seen(b.get(K.APP)) == t
+    assert len(K.refreshes(fake)) == 1
+    assert "ATL00641:" in httpd.wait_log("ATL00641:", mark)
+
+
+def test_refresh_answer_without_expires_in_refreshes_again(httpd, fake):
+    """A refresh answer without expires_in: its access token is passed on
+    to the request that refreshed, and the next request refreshes again,
+    with the rotated refresh token."""
+    b, _ = fresh_login(httpd, fake)
+    fake.control({"omit_expires_in": True})
+    mark = httpd.log_mark()
+    t1 = K.token_seen(b.get(K.APP))
+    assert t1 == fake.tokens_issued[-2]
+    rotated = fake.tokens_issued[-1]
+    fake.control({"omit_expires_in": False})
+    t2 = K.token_seen(b.get(K.APP))
+    calls = K.refreshes(fake)
+    assert [(c["status"], c["reuse"]) for c in calls] == [(200, False), (200, False)], calls
+    assert calls[1]["refresh_token"] == fake_tokens.short_hash(rotated)
+    assert t2 == fake.tokens_issued[-2] and t2 != t1
+    assert "ATL00642:" in httpd.wait_log("ATL00642:", mark)
+
+
+def test_code_answer_without_expires_in_without_refresh(make_httpd, fake):
+    """Without AtlassianRefresh, an access token of unknown lifetime is
+    never passed on."""
+    h = make_httpd(protected_extra="AtlassianPassAccessToken On")
+    b = h.browser()
+    fake.control({"omit_expires_in": True})
+    b.login("/protected/app/x")
+    assert K.token_seen(b.get("/protected/app/x")) is None
+    env = b.get("/protected/cgi/printenv.cgi").env()
+    assert "ATLASSIAN_ACCESS_TOKEN" not in env and env["ATLASSIAN_ACCOUNT_ID"]
+    assert "ATL00641:" in h.read_log()

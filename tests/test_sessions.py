@@ -227,3 +227,37 @@ def test_session_cookie_remove(make_httpd, fake):
     # Logout clears the session for good.
     assert b.get(H.CALLBACK + "?logout=/").status == 302
     assert b.get(CGI).status == 302
+
+
+# One child process (and cgid): every request meets the same per-process
+# memo of verified logins.
+ONE_PROCESS = ("ServerLimit 1\nStartServers 1\nMaxRequestWorkers 25\n"
+               "MinSpareThreads 1\nMaxSpareThreads 50\n")
+
+
+def _change_at(value, i):
+    c = value[i]
+    return value[:i] + ("A" if c != "A" else "B") + value[i + 1:]
+
+
+def test_login_memo_checks_lifetime_and_tag(make_httpd, fake):
+    """A login served from the process's memo of verified logins: a value
+    that differs from the remembered one in its tag (the same memo slot,
+    chosen by the last characters) or elsewhere is not that login, and a
+    remembered login past AtlassianSessionLifetime is refused."""
+    h = make_httpd(protected_extra="AtlassianSessionLifetime 3", tail_extra=ONE_PROCESS)
+    b = h.browser()
+    b.login()
+    good = b.cookies[H.COOKIE]
+    assert good.startswith("atl=") and len(good) > 60, good
+    for _ in range(3):
+        assert b.get(CGI).status == 200     # remembered after the first
+    # The tag's characters start 22 from the end; the slot is chosen by
+    # the last 8, so -15 changes the tag and keeps the slot.
+    for bad in (_change_at(good, -15), _change_at(good, -5), _flip_middle(good)):
+        other = h.browser()
+        other.cookies[H.COOKIE] = bad
+        assert_login_required(other, fake)
+    assert b.get(CGI).status == 200
+    time.sleep(3.2)
+    assert_login_required(b, fake)

@@ -261,3 +261,95 @@ def test_no_cache_at_all_does_not_fail_the_login(make_httpd, fake, monkeypatch):
                      r"recorded in AtlassianCache \(the cache is unreachable\): it is "
                      r"removed from this session only", text), text[-2000:]
     assert state not in h.read_log()
+
+
+# -- the cache's keys (a real redis-server) --------------------------------------
+
+
+@pytest.fixture
+def redis():
+    import nodes
+    r = nodes.Redis().start()
+    yield r
+    r.stop()
+
+
+def spent_keys(redis):
+    """The module's spent-state keys in redis, as their names: the module's
+    key ("atl:lock:spent:<keyed hash>", a claim) in hex after mod_socache_redis' prefix."""
+    out = subprocess.run(["redis-cli", "-p", str(redis.port), "--raw", "KEYS", "*"],
+                         stdout=subprocess.PIPE, check=True).stdout.decode()
+    names = set()
+    for k in out.split():
+        try:
+            name = bytes.fromhex(k.partition(":")[2]).decode("ascii")
+        except ValueError:
+            continue
+        if "spent:" in name:
+            names.add(name)
+    return names
+
+
+def test_spent_key_is_bound_to_the_session_secret(make_httpd, fake, redis):
+    """The spent state's key is a keyed hash under the first session secret:
+    it shows neither the state nor an unkeyed hash of it, and a node whose
+    first secret differs writes another key for the same state. So during a
+    rotation, a node with secrets "new old" and a node with "old" do not
+    share spent states (the order of a rotation that keeps them shared:
+    add the new secret second everywhere, then swap)."""
+    import hashlib
+    new = "n" * 40
+    extra = ('LoadModule socache_redis_module "%s/mod_socache_redis.so"\n'
+             "AtlassianCache %s\n" % (H.MODULES_DIR, redis.spec))
+    old_node = make_httpd(server_extra=extra)
+    new_node = make_httpd(server_extra=extra, session_secret=[new, H.SESSION_SECRET],
+                          redirect_uri=old_node.redirect_uri)
+    new_node.redirect_uri = old_node.redirect_uri
+    # A pending login of the old node, finished (with a made-up code) on
+    # the node with both secrets: it reads the cookie (second secret), and
+    # spends the state under its first secret.
+    _, cookies, state, _ = harvest(old_node)
+    before = token_calls(fake)
+    assert replay(new_node, cookies, state, "made-up-1").status == 400
+    assert token_calls(fake) == before + 1
+    k_new = spent_keys(redis)
+    assert len(k_new) == 1, k_new
+    # The same state on the old node: another key, so not refused as spent
+    # (it calls Atlassian, whose single use of the code stops it).
+    mark = old_node.log_mark()
+    assert replay(old_node, cookies, state, "made-up-2").status == 400
+    assert token_calls(fake) == before + 2
+    k_old = spent_keys(redis) - k_new
+    assert len(k_old) == 1, spent_keys(redis)
+    assert "ATL00702:" not in old_node.read_log(mark)
+    plain = {hashlib.sha256(state.encode()).hexdigest(),
+             hashlib.sha256(b"spent-state\0" + state.encode()).hexdigest()}
+    for k in k_new | k_old:
+        assert re.fullmatch(r"atl:lock:spent:[0-9a-f]{64}", k), k
+        assert state not in k and state.encode().hex() not in k, k
+        assert k.rpartition(":")[2] not in plain, k
+    # Now spent on both: each refuses it without calling Atlassian.
+    for h in (old_node, new_node):
+        assert replay(h, cookies, state, "made-up-3").status == 400
+    assert token_calls(fake) == before + 2
+
+
+def test_rotation_step_one_keeps_spent_states_shared(make_httpd, fake, redis):
+    """The first step of a rotation (the new secret added second, "old
+    new"): the first secret is the same everywhere, so a state spent on an
+    updated node is refused on one not yet updated, without a call."""
+    extra = ('LoadModule socache_redis_module "%s/mod_socache_redis.so"\n'
+             "AtlassianCache %s\n" % (H.MODULES_DIR, redis.spec))
+    old_node = make_httpd(server_extra=extra)
+    mid_node = make_httpd(server_extra=extra, session_secret=[H.SESSION_SECRET, "n" * 40],
+                          redirect_uri=old_node.redirect_uri)
+    mid_node.redirect_uri = old_node.redirect_uri
+    _, cookies, state, _ = harvest(old_node)
+    before = token_calls(fake)
+    assert replay(mid_node, cookies, state, "made-up-1").status == 400
+    assert token_calls(fake) == before + 1
+    mark = old_node.log_mark()
+    assert replay(old_node, cookies, state, "made-up-2").status == 400
+    assert token_calls(fake) == before + 1
+    assert_spent(old_node, mark, state)
+    assert len(spent_keys(redis)) == 1

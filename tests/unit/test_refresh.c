@@ -108,6 +108,33 @@ START_TEST(due_within_the_margin)
 }
 END_TEST
 
+/* The margin in numbers: a token that expires at 10,000 is refreshed from
+ * 9,940 on (60 seconds before), not at 9,939. A test written with the
+ * macro would follow any change of it; this one does not. */
+START_TEST(due_sixty_seconds_before)
+{
+    ck_assert_int_eq(ATL_REFRESH_MARGIN, 60);
+    ck_assert_int_eq(atl_refresh_due(10000, 9939), 0);
+    ck_assert_int_eq(atl_refresh_due(10000, 9940), 1);
+    ck_assert_int_eq(atl_refresh_due(10000, 9999), 1);
+    ck_assert_int_eq(atl_refresh_due(10000, 10000), 1);
+    ck_assert_int_eq(atl_refresh_due(10000, 20000), 1);
+    ck_assert_int_eq(atl_refresh_due(10000, 0), 0);
+}
+END_TEST
+
+/* An answer without expires_in expires at once; with it, that much later. */
+START_TEST(expiry_of_an_answer)
+{
+    ck_assert_int_eq(atl_refresh_expiry(3600, 10000), 13600);
+    ck_assert_int_eq(atl_refresh_expiry(1, 10000), 10001);
+    ck_assert_int_eq(atl_refresh_expiry(0, 10000), 10000);
+    ck_assert_int_eq(atl_refresh_expiry(-5, 10000), 10000);
+    ck_assert_int_eq(atl_refresh_due(atl_refresh_expiry(0, 10000), 10000), 1);
+    ck_assert_int_eq(atl_refresh_due(atl_refresh_expiry(3600, 10000), 10001), 0);
+}
+END_TEST
+
 static Suite *refresh_suite(void)
 {
     Suite *s = suite_create("refresh");
@@ -120,6 +147,8 @@ static Suite *refresh_suite(void)
     tcase_add_test(tc, encode_refuses_bad_tokens);
     tcase_add_test(tc, decode_refuses_garbage);
     tcase_add_test(tc, due_within_the_margin);
+    tcase_add_test(tc, due_sixty_seconds_before);
+    tcase_add_test(tc, expiry_of_an_answer);
     suite_add_tcase(s, tc);
     return s;
 }

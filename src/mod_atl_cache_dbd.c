@@ -50,6 +50,7 @@ APLOG_USE_MODULE(auth_atlassian);
 #define ATL_DBD_SWEEP_GAP  10 /* seconds */
 #define ATL_DBD_SWEEP_ROWS "500"
 #define ATL_DBD_WARN_GAP   apr_time_from_sec(30)
+#define ATL_DBD_ATTEMPTS   4
 
 /* The statements, by the label they are prepared under on a connection. */
 enum { ATL_DBD_GET, ATL_DBD_PUT, ATL_DBD_ADD, ATL_DBD_DEL, ATL_DBD_SWEEP, ATL_DBD_N };
@@ -129,12 +130,38 @@ static int atl_dbd_prepare_all(ap_dbd_t *dbd, apr_dbd_prepared_t **st)
     return 0;
 }
 
+/* A connection this file has not used yet: SQLite waits for a lock held
+ * by another process instead of failing at once; the statements are
+ * prepared, after creating the table when that fails. Several processes
+ * and nodes may do this at the same moment (SQLite then answers "locked",
+ * PostgreSQL may refuse one of two concurrent CREATE TABLEs), so it is
+ * tried a few times. 0 or the driver's last code. */
+static int atl_dbd_first_use(ap_dbd_t *dbd, apr_dbd_prepared_t **st)
+{
+    apr_size_t i;
+    int attempt, n, rc;
+
+    if (!strcmp(apr_dbd_name(dbd->driver), "sqlite3")) {
+        apr_dbd_query(dbd->driver, dbd->handle, &n, "PRAGMA busy_timeout = 2000");
+    }
+    for (attempt = 0;; attempt++) {
+        if ((rc = atl_dbd_prepare_all(dbd, st)) == 0 || attempt == ATL_DBD_ATTEMPTS) {
+            return rc;
+        }
+        for (i = 0; i < sizeof(atl_dbd_create) / sizeof(atl_dbd_create[0]); i++) {
+            apr_dbd_query(dbd->driver, dbd->handle, &n, atl_dbd_create[i]);
+        }
+        if (attempt) {
+            apr_sleep(apr_time_from_msec(50 * attempt));
+        }
+    }
+}
+
 /* The request's connection with this file's statements on it. */
 static apr_status_t atl_dbd_open(request_rec *r, ap_dbd_t **out, apr_dbd_prepared_t **st)
 {
     ap_dbd_t *dbd;
-    apr_size_t i;
-    int rc, n;
+    int i, rc;
 
     *out = NULL;
     if (!atl_dbd_acquire || !(dbd = atl_dbd_acquire(r))) {
@@ -147,17 +174,9 @@ static apr_status_t atl_dbd_open(request_rec *r, ap_dbd_t **out, apr_dbd_prepare
             break;
         }
     }
-    if (i < ATL_DBD_N && atl_dbd_prepare_all(dbd, st)) {
-        /* Most likely the table is missing: create it, then try again.
-         * Another node may be creating it in the same moment, so an error
-         * here is only reported when preparing fails again. */
-        for (i = 0; i < sizeof(atl_dbd_create) / sizeof(atl_dbd_create[0]); i++) {
-            apr_dbd_query(dbd->driver, dbd->handle, &n, atl_dbd_create[i]);
-        }
-        if ((rc = atl_dbd_prepare_all(dbd, st)) != 0) {
-            atl_dbd_refused(r, dbd, "prepare its statements", rc);
-            return APR_EGENERAL;
-        }
+    if (i < ATL_DBD_N && (rc = atl_dbd_first_use(dbd, st)) != 0) {
+        atl_dbd_refused(r, dbd, "prepare its statements", rc);
+        return APR_EGENERAL;
     }
     *out = dbd;
     return APR_SUCCESS;

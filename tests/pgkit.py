@@ -107,14 +107,16 @@ class PostgresTLS(N.Server):
         opts = {"host": "127.0.0.1", "port": str(self.port), "dbname": DBNAME,
                 "user": USER, "password": password or self.password,
                 "sslmode": "verify-full", "sslrootcert": self.certs["ca"],
-                "connect_timeout": "5"}
+                "connect_timeout": "5", "tcp_user_timeout": "5000",
+                "options": "'-c statement_timeout=5000'"}
         opts.update(extra)
         return " ".join("%s=%s" % kv for kv in opts.items())
 
     @property
     def dbd_params(self):
         """libpq's conninfo for DBDParams: TLS with the server's name
-        checked against the test CA, and the password."""
+        checked against the test CA, the password, and bounds on a slow
+        or unreachable server (as the README shows)."""
         return self.conninfo()
 
     def dbd_include(self, directory):

@@ -17,6 +17,8 @@ import time
 import pytest
 
 import atlharness as H
+import fake_products as P
+import groupkit as G
 import nodes as N
 import pgkit
 import refreshkit as K
@@ -33,6 +35,14 @@ DB_DOWN = (r"AH00629:", r"AH00632:", r"AH00633:", r"AH00639:", r"AH02655:")
 @pytest.fixture(scope="module")
 def pg():
     p = pgkit.PostgresTLS().start()
+    # The server is what the tests claim: clear text and a wrong password
+    # are refused over TCP, TLS with the password and the CA gets in.
+    rc, out = p.connect_tcp(p.conninfo(sslmode="disable"))
+    assert rc != 0 and "no encryption" in out, out
+    rc, out = p.connect_tcp(p.conninfo(password="wrong"))
+    assert rc != 0 and "password authentication failed" in out, out
+    rc, out = p.connect_tcp(p.conninfo())
+    assert rc == 0 and out.strip() == "1", out
     # libpq in httpd's children (www-data) looks for a client certificate
     # under $HOME/.postgresql; the tests' HOME (root's) is not readable by
     # them. A client certificate file that does not exist means none.
@@ -127,18 +137,6 @@ def assert_one_refresh(c, fake, b):
     return answers
 
 
-# -- the server really wants TLS and the password ------------------------------
-
-
-def test_postgres_refuses_clear_text_and_wrong_password(pg):
-    rc, out = pg.connect_tcp(pg.conninfo(sslmode="disable"))
-    assert rc != 0 and "no encryption" in out, out
-    rc, out = pg.connect_tcp(pg.conninfo(password="wrong"))
-    assert rc != 0 and "password authentication failed" in out, out
-    rc, out = pg.connect_tcp(pg.conninfo())
-    assert rc == 0 and out.strip() == "1", out
-
-
 # -- three nodes on PostgreSQL over TLS ---------------------------------------
 
 
@@ -222,6 +220,29 @@ def test_database_stopped_and_started_loses_no_login(cluster, fake, pg, log_guar
     assert callbacks_at_once(c.nodes * 2, cookies, state, code) == [302] + [400] * 5
     assert token_calls(fake) == before + 1
     assert_one_refresh(c, fake, expiring_login(c, fake))
+
+
+@pytest.mark.allow_log_errors(r"AH01631:")
+def test_group_recheck_once_over_three_nodes(cluster, fake, pg):
+    """After AtlassianGroupCheckInterval, nine concurrent requests of one
+    login over three nodes check the membership once (the re-check's lock
+    and outcome are in the database), and all nine get in."""
+    opts = G.options(fake, interval=2)
+    opts["server_extra"] = pg.dbd_include(H.make_tmpdir("dbdconf")) + opts["server_extra"]
+    c = cluster(cache="dbd", loads=["dbd"], **opts)
+    P.set_groups(fake, G.ACME, jira=[G.ADMINS])
+    b = c.browser()
+    assert G.login(b).status == 200
+    before = P.calls(fake, "jira", G.ACME)
+    # The stand-in answers slowly, so that the requests overlap.
+    P.fail(fake, "jira", "stall", delay=1)
+    time.sleep(2.3)
+    mark = c.access_mark()
+    answers = K.burst(c.balancer, b.cookies, n=9, path=G.page("g-name"))
+    assert [r.status for r in answers] == [200] * 9
+    assert P.calls(fake, "jira", G.ACME) == before + 1
+    assert all(n >= 3 for n in c.served(mark, 9))
+    assert any(r[0].startswith("atl:groups:") for r in pg.cache_rows()), pg.cache_rows()
 
 
 # -- configuration --------------------------------------------------------------

@@ -50,7 +50,7 @@ APLOG_USE_MODULE(auth_atlassian);
 #define ATL_DBD_SWEEP_GAP  10 /* seconds */
 #define ATL_DBD_SWEEP_ROWS "500"
 #define ATL_DBD_WARN_GAP   apr_time_from_sec(30)
-#define ATL_DBD_ATTEMPTS   4
+#define ATL_DBD_ATTEMPTS   3
 
 /* The statements, by the label they are prepared under on a connection. */
 enum { ATL_DBD_GET, ATL_DBD_PUT, ATL_DBD_ADD, ATL_DBD_DEL, ATL_DBD_SWEEP, ATL_DBD_N };
@@ -111,20 +111,24 @@ static void atl_dbd_refused(request_rec *r, ap_dbd_t *dbd, const char *what, int
     }
 }
 
-/* Prepare every statement on the connection; 0 or the driver's code. */
-static int atl_dbd_prepare_all(ap_dbd_t *dbd, apr_dbd_prepared_t **st)
+/* Prepare the statements missing from st on the connection; 0 or the
+ * driver's code. Each one prepared is recorded on the connection at once:
+ * PostgreSQL keeps it under its label, and would refuse to prepare it
+ * again when a later one fails. */
+static int atl_dbd_prepare_missing(ap_dbd_t *dbd, apr_dbd_prepared_t **st)
 {
     int i, rc;
 
     for (i = 0; i < ATL_DBD_N; i++) {
-        st[i] = NULL;
+        if (st[i]) {
+            continue;
+        }
         rc = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, atl_dbd_sql[i],
                              atl_dbd_labels[i], &st[i]);
         if (rc) {
+            st[i] = NULL;
             return rc;
         }
-    }
-    for (i = 0; i < ATL_DBD_N; i++) {
         apr_hash_set(dbd->prepared, atl_dbd_labels[i], APR_HASH_KEY_STRING, st[i]);
     }
     return 0;
@@ -145,7 +149,7 @@ static int atl_dbd_first_use(ap_dbd_t *dbd, apr_dbd_prepared_t **st)
         apr_dbd_query(dbd->driver, dbd->handle, &n, "PRAGMA busy_timeout = 2000");
     }
     for (attempt = 0;; attempt++) {
-        if ((rc = atl_dbd_prepare_all(dbd, st)) == 0 || attempt == ATL_DBD_ATTEMPTS) {
+        if ((rc = atl_dbd_prepare_missing(dbd, st)) == 0 || attempt == ATL_DBD_ATTEMPTS) {
             return rc;
         }
         for (i = 0; i < sizeof(atl_dbd_create) / sizeof(atl_dbd_create[0]); i++) {
@@ -161,7 +165,7 @@ static int atl_dbd_first_use(ap_dbd_t *dbd, apr_dbd_prepared_t **st)
 static apr_status_t atl_dbd_open(request_rec *r, ap_dbd_t **out, apr_dbd_prepared_t **st)
 {
     ap_dbd_t *dbd;
-    int i, rc;
+    int i, rc, missing = 0;
 
     *out = NULL;
     if (!atl_dbd_acquire || !(dbd = atl_dbd_acquire(r))) {
@@ -170,11 +174,9 @@ static apr_status_t atl_dbd_open(request_rec *r, ap_dbd_t **out, apr_dbd_prepare
     }
     for (i = 0; i < ATL_DBD_N; i++) {
         st[i] = apr_hash_get(dbd->prepared, atl_dbd_labels[i], APR_HASH_KEY_STRING);
-        if (!st[i]) {
-            break;
-        }
+        missing |= !st[i];
     }
-    if (i < ATL_DBD_N && (rc = atl_dbd_first_use(dbd, st)) != 0) {
+    if (missing && (rc = atl_dbd_first_use(dbd, st)) != 0) {
         atl_dbd_refused(r, dbd, "prepare its statements", rc);
         return APR_EGENERAL;
     }

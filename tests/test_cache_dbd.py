@@ -333,3 +333,25 @@ def test_unusable_database_does_not_fail_the_login(make_httpd, fake):
     text = h.wait_log(r"ATL00206:", mark)
     assert re.search(r"\[auth_atlassian:warn\].*ATL00206: AtlassianCache dbd failed to "
                      r"store a lock: this machine's cache stands in", text), text[-2000:]
+
+
+def test_refusing_database_does_not_fail_the_login(make_httpd, fake):
+    """A table of that name that is not the module's (no value column):
+    the database refuses the statements; the login goes on, the warnings
+    say what the database said and that the cache is down, no 500."""
+    db = sqlite_db()
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE atlassian_cache (id VARCHAR(128) PRIMARY KEY, other TEXT)")
+    con.commit()
+    con.close()
+    H.chown_to_run_user(db)
+    h = make_httpd(server_extra=sqlite_extra(db))
+    b = h.browser()
+    mark = h.log_mark()
+    b.login(CGI)
+    assert b.get(CGI).env()["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
+    text = h.wait_log(r"ATL00206:", mark)
+    assert re.search(r"\[auth_atlassian:warn\].*ATL00661: AtlassianCache dbd: the database "
+                     r"refused to prepare its statements \(table atlassian_cache\): "
+                     r".*no such column: value", text), text[-2000:]
+    assert "ATL00206: AtlassianCache dbd failed to store a lock" in text

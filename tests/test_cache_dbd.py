@@ -11,6 +11,7 @@ serves one machine."""
 import os
 import re
 import sqlite3
+import subprocess
 import threading
 import time
 
@@ -243,6 +244,37 @@ def test_group_recheck_once_over_three_nodes(cluster, fake, pg):
     assert P.calls(fake, "jira", G.ACME) == before + 1
     assert all(n >= 3 for n in c.served(mark, 9))
     assert any(r[0].startswith("atl:groups:") for r in pg.cache_rows()), pg.cache_rows()
+
+
+def test_slow_database_does_not_hold_the_login(cluster, fake, pg):
+    """The module's table is locked by another session: its statements
+    wait until statement_timeout (DBDParams: 5 s), then the login goes on
+    with this node's cache, and the warning says what the database said."""
+    c = dbd_cluster(cluster, pg)
+    c.browser().login(CGI, scope=K.SCOPE)     # the table exists
+    locker = subprocess.Popen([pg.psql, "-h", pg.dir, "-p", str(pg.port), "-U", "postgres",
+                               "-d", pgkit.DBNAME, "-q"], stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    try:
+        locker.stdin.write("BEGIN;\nLOCK TABLE atlassian_cache IN ACCESS EXCLUSIVE MODE;\n")
+        locker.stdin.flush()
+        deadline = time.monotonic() + 10
+        while "AccessExclusiveLock" not in pg.sql(
+                "SELECT mode FROM pg_locks WHERE granted", db=pgkit.DBNAME).stdout:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        b = c.browser()
+        start = time.monotonic()
+        b.login(CGI, scope=K.SCOPE)
+        assert b.get(CGI).env()["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
+        assert 4 < time.monotonic() - start < 20
+    finally:
+        locker.stdin.close()
+        locker.wait(30)
+    logs = "".join(h.read_log() for h in c.nodes)
+    assert re.search(r"ATL00661: AtlassianCache dbd: the database refused to add a key "
+                     r"\(table atlassian_cache\): .*statement timeout", logs), logs[-2000:]
+    assert "ATL00206: AtlassianCache dbd failed to store a lock" in logs
 
 
 # -- configuration --------------------------------------------------------------

@@ -246,6 +246,10 @@ def test_group_recheck_once_over_three_nodes(cluster, fake, pg):
     assert any(r[0].startswith("atl:groups:") for r in pg.cache_rows()), pg.cache_rows()
 
 
+# While a request waits 5 s, the balancer's idle keep-alive connections to
+# the nodes reach the nodes' KeepAliveTimeout (5 s); reusing one as the node
+# closes it is mod_proxy's known race (it retries the GET).
+@pytest.mark.allow_log_errors(r"AH01102:", r"AH00898:")
 def test_slow_database_does_not_hold_the_login(cluster, fake, pg):
     """The module's table is locked by another session: its statements
     wait until statement_timeout (DBDParams: 5 s), then the login goes on

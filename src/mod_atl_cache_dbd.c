@@ -70,7 +70,7 @@ static const char *const atl_dbd_sql[ATL_DBD_N] = {
     "DELETE FROM " ATL_DBD_TABLE " WHERE id IN (SELECT id FROM " ATL_DBD_TABLE
     " WHERE expiry <= %lld LIMIT " ATL_DBD_SWEEP_ROWS ")"};
 
-/* Portable to PostgreSQL, SQLite and MySQL: keys are at most "atl:" and
+/* For PostgreSQL and SQLite (MySQL lacks ON CONFLICT): keys are at most "atl:" and
  * ATL_CACHE_MAX_KEY bytes, values ATL_CACHE_MAX_VALUE bytes of text. */
 static const char *const atl_dbd_create[] = {
     "CREATE TABLE IF NOT EXISTS " ATL_DBD_TABLE " (id VARCHAR(128) PRIMARY KEY, "

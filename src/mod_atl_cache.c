@@ -34,6 +34,7 @@ struct atl_cache_t {
     ap_socache_instance_t *inst;
     server_rec *s;
     int needs_mutex;           /* AP_SOCACHE_FLAG_NOTMPSAFE */
+    int dbd;                   /* AtlassianCache dbd: mod_atl_cache_dbd.c */
     struct atl_cache_t *local; /* shmcb behind a remote provider, or NULL */
     struct atl_cache_t *next;  /* the list of this configuration */
 };
@@ -57,8 +58,10 @@ int atl_cache_usable(apr_pool_t *p, const char *spec, const char **name)
     const char *colon = ap_strchr_c(s, ':');
 
     *name = colon ? apr_pstrmemdup(p, s, colon - s) : s;
-    /* A cache of the module's own (not a mod_socache provider) joins here
-     * with the check of what it needs. */
+    /* dbd is the module's own store: it needs mod_dbd. */
+    if (atl_cache_is_dbd(s)) {
+        return atl_cache_dbd_available();
+    }
     return ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, *name,
                               AP_SOCACHE_PROVIDER_VERSION)
            != NULL;
@@ -86,6 +89,12 @@ static apr_status_t atl_cache_make(struct atl_cache_t **out, const char *spec, i
     *out = NULL;
     k->spec = spec;
     k->s = s;
+    if (atl_cache_is_dbd(spec)) {
+        /* No instance: mod_dbd holds the connections. */
+        k->dbd = atl_cache_dbd_available();
+        *out = k;
+        return k->dbd ? APR_SUCCESS : APR_ENOTIMPL;
+    }
     k->prov =
         ap_lookup_provider(AP_SOCACHE_PROVIDER_GROUP, name, AP_SOCACHE_PROVIDER_VERSION);
     if (!k->prov) {
@@ -143,7 +152,7 @@ static int atl_cache_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t
             if (rv != APR_SUCCESS) {
                 return HTTP_INTERNAL_SERVER_ERROR;
             }
-            if (strcmp(k->prov->name, "shmcb")
+            if ((k->dbd || strcmp(k->prov->name, "shmcb"))
                 && atl_cache_make(&k->local, ATL_CACHE_DEFAULT, n++, s, pconf, ptemp)
                        != APR_SUCCESS) {
                 k->local = NULL;
@@ -258,6 +267,9 @@ static apr_status_t atl_cache_get1(request_rec *r, struct atl_cache_t *k, const 
     apr_pool_t *tmp;
     apr_status_t rv;
 
+    if (k->dbd) {
+        return atl_cache_dbd_get(r, id, value, len);
+    }
     /* The buffer is big; only what was found stays in the request's pool
      * (a request polling for a result calls this many times). */
     if ((rv = apr_pool_create(&tmp, r->pool)) != APR_SUCCESS) {
@@ -284,6 +296,9 @@ static apr_status_t atl_cache_put1(request_rec *r, struct atl_cache_t *k, const 
 {
     apr_status_t rv;
 
+    if (k->dbd) {
+        return atl_cache_dbd_put(r, id, value, len, expiry);
+    }
     atl_cache_lock_mutex(k, &held);
     rv = k->prov->store(k->inst, r->server, (const unsigned char *)id,
                         (unsigned int)strlen(id), expiry, (unsigned char *)value,
@@ -297,6 +312,9 @@ static apr_status_t atl_cache_remove1(request_rec *r, struct atl_cache_t *k,
 {
     apr_status_t rv;
 
+    if (k->dbd) {
+        return atl_cache_dbd_remove(r, id);
+    }
     atl_cache_lock_mutex(k, &held);
     rv = k->prov->remove(k->inst, r->server, (const unsigned char *)id,
                          (unsigned int)strlen(id), r->pool);
@@ -390,6 +408,10 @@ static apr_status_t atl_cache_claim(request_rec *r, struct atl_cache_t *k, const
     int held = 0;
     apr_status_t rv;
 
+    if (k->dbd) {
+        /* One statement that fails when the key is held: exact. */
+        return atl_cache_dbd_add(r, id, token, apr_time_now() + hold);
+    }
     if (atl_cache_mutex && apr_global_mutex_lock(atl_cache_mutex) == APR_SUCCESS) {
         held = 1;
     }
@@ -430,7 +452,7 @@ apr_status_t atl_cache_lock(request_rec *r, const char *name, apr_interval_time_
         atl_cache_failed(r, k, "store a lock", rv);
         return atl_cache_claim(r, k->local, id, *token, hold);
     }
-    if (rv != APR_SUCCESS || !strcmp(k->prov->name, "shmcb")) {
+    if (rv != APR_SUCCESS || k->dbd || !strcmp(k->prov->name, "shmcb")) {
         return rv;
     }
     /* Another node may have written its nonce in the same moment: the last

@@ -1,6 +1,7 @@
 /* What processes and nodes share: a small key/value API over the mod_socache
  * provider named by AtlassianCache (shmcb on one machine, memcache or redis
- * across machines), and a lock for "one refresh per login".
+ * across machines) or in mod_dbd's database (dbd, across machines), and a
+ * lock for "one refresh per login".
  *
  * The instance is created per distinct AtlassianCache value in post_config
  * (servers with the same value share it) and reattached in child_init. A
@@ -70,7 +71,9 @@ apr_status_t atl_cache_remove(request_rec *r, const char *key);
  * no lock could be had (no cache, cache unreachable); the caller decides.
  *
  * Exact within one machine: the check and the claim happen under the
- * global mutex, and a shmcb cache is one machine's. Across machines
+ * global mutex, and a shmcb cache is one machine's. Exact across machines
+ * with dbd: the claim is one INSERT that fails when the key is held.
+ * Across machines through mod_socache
  * (memcache, redis) it is best effort: mod_socache has no "add if absent",
  * so the claim is a random nonce written when no lock entry was seen, read
  * back after a short delay (ATL_CACHE_SETTLE); the node whose nonce
@@ -85,5 +88,24 @@ apr_status_t atl_cache_lock(request_rec *r, const char *name, apr_interval_time_
 /* Release a lock this request owns (only while the entry still holds
  * token: a lapsed lock taken over by someone else stays theirs). */
 void atl_cache_unlock(request_rec *r, const char *name, const char *token);
+
+/* AtlassianCache dbd (mod_atl_cache_dbd.c): the same keys and values in a
+ * table of mod_dbd's database, used by the functions above where they
+ * would use a mod_socache provider. id is the stored key ("atl:" + key).
+ * atl_cache_dbd_add stores only when no unexpired row holds id, in one
+ * statement (APR_EBUSY when one does): exact across nodes. Errors other
+ * than APR_NOTFOUND and APR_EBUSY mean that the database is unreachable
+ * or refused the statement (ATL00661 says why). */
+#define ATL_CACHE_DBD "dbd"
+int atl_cache_is_dbd(const char *spec);
+/* Whether mod_dbd is loaded (its ap_dbd_acquire); called in post_config. */
+int atl_cache_dbd_available(void);
+apr_status_t atl_cache_dbd_get(request_rec *r, const char *id, const char **value,
+                               apr_size_t *len);
+apr_status_t atl_cache_dbd_put(request_rec *r, const char *id, const char *value,
+                               apr_size_t len, apr_time_t expiry);
+apr_status_t atl_cache_dbd_add(request_rec *r, const char *id, const char *value,
+                               apr_time_t expiry);
+apr_status_t atl_cache_dbd_remove(request_rec *r, const char *id);
 
 #endif

@@ -425,6 +425,10 @@ static const char *atl_set_cache(cmd_parms *cmd, void *dummy, const char *arg)
     if (s == arg) {
         return "ATL00910: AtlassianCache: the provider name is missing";
     }
+    if (*s == ':' && s - arg == 3 && !strncmp(arg, "dbd", 3)) {
+        return "ATL00662: AtlassianCache dbd takes no arguments: the database is "
+               "mod_dbd's (DBDriver, DBDParams)";
+    }
     if (*s == ':' && !s[1]) {
         return "ATL00911: AtlassianCache: nothing after the ':' (write the provider "
                "alone for its defaults, e.g. shmcb)";
@@ -601,7 +605,8 @@ const command_rec atl_cmds[] = {
     ATL_SRV("AtlassianTimeout", atl_set_timeout, NULL, TAKE1,
             "Seconds for one outbound call (default 10)"),
     ATL_SRV("AtlassianCache", atl_set_cache, NULL, TAKE1,
-            "mod_socache provider[:args] for shared state (default shmcb)"),
+            "mod_socache provider[:args] for shared state (default shmcb), or dbd "
+            "(mod_dbd's database)"),
     ATL_SRV("AtlassianLogoutRedirectAllowed", atl_add_logout_allowed, NULL, ITERATE,
             "Absolute URL prefixes that ?logout= may redirect to"),
     ATL_DIR("AtlassianRemoteUser", atl_set_remote_user, NULL, TAKE1,
@@ -700,8 +705,18 @@ int atl_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         atl_srv_conf *c = atl_srv(vs);
         const char *missing = NULL, *errmsg, *cname;
 
-        /* The shared cache's provider must be loaded (mod_socache_*). */
-        if (c->cache) {
+        /* The shared cache's provider must be loaded (mod_socache_*, or
+         * mod_dbd for dbd). */
+        if (atl_cache_is_dbd(c->cache)) {
+            if (!atl_cache_dbd_available()) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, vs,
+                             "ATL00660: AtlassianCache dbd needs mod_dbd, which is "
+                             "not loaded (a2enmod dbd), with DBDriver and DBDParams "
+                             "for this server");
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+        }
+        else if (c->cache) {
             const char *name;
 
             if (!atl_cache_usable(ptemp, c->cache, &name)) {

@@ -6,7 +6,7 @@
  * same pending login again, to this process, another one, or another node
  * behind the load balancer. So the first callback that presents a state
  * also records it as spent in the cache of AtlassianCache (shmcb on one
- * machine, memcache or redis across machines), until the pending login
+ * machine, memcache, redis or dbd across machines), until the pending login
  * would have expired anyway; a later callback with that state is refused
  * before it calls Atlassian.
  *
@@ -23,7 +23,9 @@
  * (ATL_CACHE_SETTLE) both write their claim, and the one whose claim is
  * read back wins; only a node stalled between its read and its write for
  * longer than that could go on beside the winner. The code itself is
- * single-use at Atlassian too, so such a pair yields one login at most. */
+ * single-use at Atlassian too, so such a pair yields one login at most.
+ * With AtlassianCache dbd the claim is one INSERT in the shared database,
+ * so exactly one callback goes on across nodes as well. */
 
 /* Before APR: APR_OFFSETOF is then offsetof (see mod_auth_atlassian.c). */
 #include <stddef.h>

@@ -13,7 +13,8 @@
  * pages, 401, redirects), mod_atl_post.c (AtlassianPreservePost),
  * mod_atl_authz.c (the Require providers), mod_atl_groups.c (Require
  * atlassian-group), mod_atl_refresh.c (AtlassianRefresh), mod_atl_cache.c
- * (AtlassianCache and its lock), mod_atl_spent.c (states already used),
+ * (AtlassianCache and its lock), mod_atl_cache_dbd.c (its dbd store),
+ * mod_atl_spent.c (states already used),
  * mod_atl_limit.c (the bound on callbacks waiting on Atlassian),
  * mod_atl_metrics.c (the counters) and mod_atl_proxy.c (the check for a
  * TLS-terminating proxy). The core (src/atl_*.c) knows nothing of

@@ -35,10 +35,6 @@ def startup_lines(text):
                       r"ATL00680: (.*)", text)
 
 
-def test_the_version_is_a_release_version():
-    assert re.fullmatch(r"\d+\.\d+\.\d+", configured_version())
-
-
 def test_startup_log_line_names_the_version_and_libcurl(httpd):
     version = configured_version()
     text = httpd.wait_log(r"ATL00680:")

@@ -42,6 +42,7 @@
 #include "atl_http.h"
 #include "atl_redirect.h"
 #include "atl_state.h"
+#include "atl_version.h"
 #include "mod_atl.h"
 #include "mod_atl_authz.h"
 #include "mod_atl_cache.h"
@@ -69,6 +70,13 @@ static int atl_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                      "ATL00003: libcurl could not be initialised");
         return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    /* Once per start or restart: not on the first of the two configuration
+     * passes httpd makes at startup. */
+    if (ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
+        ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                     "ATL00680: mod_auth_atlassian " ATL_VERSION " (libcurl %s)",
+                     atl_http_library_version());
     }
     return OK;
 }

@@ -19,7 +19,23 @@
 
 #include "atl_http.h"
 
-#define ATL_HTTP_USER_AGENT "mod_auth_atlassian/0.1"
+#include "atl_version.h"
+
+#define ATL_HTTP_USER_AGENT "mod_auth_atlassian/" ATL_VERSION
+
+/* Every other libcurl name used here exists in 7.66 (CURLINFO_RETRY_AFTER
+ * is the newest); the protocol lists by name came in 7.85, which deprecates
+ * the bitmask options, so older libcurl gets the bitmask. configure asks
+ * for 7.74, the oldest whose headers tests/oldheaders/run compiles with. */
+#if LIBCURL_VERSION_NUM >= 0x075500
+#define ATL_HTTP_PROTOCOLS          CURLOPT_PROTOCOLS_STR
+#define ATL_HTTP_REDIR_PROTOCOLS    CURLOPT_REDIR_PROTOCOLS_STR
+#define ATL_HTTP_PROTOCOLS_HTTP_ANY "http,https"
+#else
+#define ATL_HTTP_PROTOCOLS          CURLOPT_PROTOCOLS
+#define ATL_HTTP_REDIR_PROTOCOLS    CURLOPT_REDIR_PROTOCOLS
+#define ATL_HTTP_PROTOCOLS_HTTP_ANY (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)
+#endif
 
 /* Used when the configuration leaves the timeout unset (0 or negative). */
 #define ATL_HTTP_DEFAULT_TIMEOUT_MS 10000L
@@ -291,6 +307,13 @@ const char *atl_http_hide(apr_pool_t *p, const char *s, const char *secret)
     return out ? apr_pstrcat(p, out, s, NULL) : s;
 }
 
+const char *atl_http_library_version(void)
+{
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+    return v && v->version ? v->version : "unknown";
+}
+
 apr_status_t atl_http_global_init(apr_pool_t *pconf)
 {
     /* httpd runs post_config twice, and a graceful restart may run it
@@ -396,8 +419,8 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
         ATL_SETOPT(CURLOPT_SHARE, atl_http_shared.share);
     }
     ATL_SETOPT(CURLOPT_URL, url);
-    ATL_SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-    ATL_SETOPT(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    ATL_SETOPT(ATL_HTTP_PROTOCOLS, ATL_HTTP_PROTOCOLS_HTTP_ANY);
+    ATL_SETOPT(ATL_HTTP_REDIR_PROTOCOLS, ATL_HTTP_PROTOCOLS_HTTP_ANY);
     /* A redirect from an OAuth endpoint is never expected; following one
      * could carry the bearer token or the client secret elsewhere. */
     ATL_SETOPT(CURLOPT_FOLLOWLOCATION, 0L);

@@ -37,6 +37,9 @@ const char *atl_http_hide(apr_pool_t *p, const char *s, const char *secret);
  * pconf is cleared; without it, each call has a connection of its own. */
 apr_status_t atl_http_global_init(apr_pool_t *pconf);
 
+/* The version of the libcurl the process runs with (for the startup log). */
+const char *atl_http_library_version(void);
+
 /* Perform one request. TLS peer and host verification are always on;
  * redirects are not followed; only http and https are allowed.
  * bearer (may be NULL) becomes "Authorization: Bearer <bearer>";

@@ -25,6 +25,7 @@
 #include <apr_shm.h>
 #include <apr_strings.h>
 
+#include "atl_version.h"
 #include "mod_atl_metrics.h"
 
 APLOG_USE_MODULE(auth_atlassian);
@@ -159,6 +160,9 @@ static void atl_metrics_walk(request_rec *r, atl_emit_fn emit)
 {
     int m, e, i;
 
+    /* The build-info convention: a constant 1 that carries the version. */
+    emit(r, "atlassian_build_info", "The module's version.", "gauge",
+         "atlassian_build_info", "version=\"" ATL_VERSION "\"", "1");
     for (m = 0; m < ATL_M_COUNT; m++) {
         const atl_counter_desc_t *d = &atl_counters[m];
 

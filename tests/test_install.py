@@ -1,6 +1,7 @@
 """`make install` and `make uninstall` into a scratch DESTDIR: what install
 puts there, uninstall takes away, except an auth_atlassian.conf the
-administrator edited; uninstall refuses while the module is enabled."""
+administrator edited; uninstall refuses while the module is enabled. The
+module exports nothing into httpd's namespace but its module record."""
 
 import filecmp
 import os
@@ -100,3 +101,25 @@ def test_uninstall_refuses_while_enabled(destdir):
     assert rc != 0, out
     assert "a2dismod auth_atlassian" in out
     assert files_under(destdir) == installed | {"etc/apache2/mods-enabled/auth_atlassian.load"}
+
+
+def exported_symbols(path):
+    p = subprocess.run(["nm", "-D", "--defined-only", path], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=60)
+    out = p.stdout.decode("utf-8", "replace")
+    assert p.returncode == 0, out
+    return {line.split()[-1] for line in out.splitlines() if line.strip()}
+
+
+def test_only_the_module_record_is_exported():
+    module = H.MODULE or os.path.join(BUILDDIR, "mod_auth_atlassian.so")
+    assert module and os.path.isfile(module), "no built module (ATL_MODULE)"
+    assert exported_symbols(module) == {"auth_atlassian_module"}
+
+
+def test_the_installed_module_exports_only_its_record(destdir):
+    rc, out = make("install", destdir)
+    assert rc == 0, out
+    assert exported_symbols(os.path.join(destdir, MODULE_FILE)) == {"auth_atlassian_module"}
+    rc, out = make("uninstall", destdir)
+    assert rc == 0, out

@@ -378,6 +378,9 @@ def test_counters_survive_a_graceful_restart(make_httpd, fake):
 
 def test_counters_start_at_zero_in_a_new_server(make_httpd):
     s = scrape(make_httpd(server_extra=METRICS_CONF))
+    # Every counter, that is: the build-info gauge is a constant 1.
+    build_info = [k for k in s if k[0] == "atlassian_build_info"]
+    assert len(build_info) == 1 and s.pop(build_info[0]) == 1.0
     assert set(s.values()) == {0.0}
 
 

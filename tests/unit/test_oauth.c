@@ -17,6 +17,10 @@
 
 #include <check.h>
 
+/* PACKAGE_VERSION: the version configure.ac gives, which the User-Agent
+ * must carry. */
+#include "atl_config.h"
+
 #include "atl_check.h"
 #include "atl_json_samples.h"
 
@@ -191,8 +195,8 @@ START_TEST(http_get_answer)
     ck_assert_ptr_nonnull(
         strstr(fs->request, "\r\nAuthorization: Bearer the-bearer\r\n"));
     ck_assert_ptr_nonnull(strstr(fs->request, "\r\nAccept: application/json\r\n"));
-    ck_assert_ptr_nonnull(
-        strstr(fs->request, "\r\nUser-Agent: mod_auth_atlassian/0.1\r\n"));
+    ck_assert_ptr_nonnull(strstr(
+        fs->request, "\r\nUser-Agent: mod_auth_atlassian/" PACKAGE_VERSION "\r\n"));
 }
 END_TEST
 

@@ -88,13 +88,26 @@ static int atl_is_browser(request_rec *r)
     return 1;
 }
 
+/* The URL the browser asked for (the first request of the chain, before
+ * any rewrite, DirectoryIndex or CGI-local redirect), for the login to
+ * come back to: local path and query only (atl_redirect_return_url makes
+ * sure of it), never another host. */
+static const char *atl_asked_url(request_rec *r)
+{
+    request_rec *ini = atl_initial(r);
+
+    return ini->unparsed_uri && ini->unparsed_uri[0] == '/'
+               ? ini->unparsed_uri
+               : apr_pstrcat(r->pool, ap_escape_uri(r->pool, ini->uri),
+                             ini->args ? "?" : "", ini->args, NULL);
+}
+
 static int atl_start_login(request_rec *r, session_rec *z, const atl_srv_conf *c,
                            const atl_dir_conf *d)
 {
     apr_array_header_t *list = atl_load_pending(r, z, c);
     atl_pending_t *pending;
     const char *state, *url, *uri;
-    request_rec *ini;
     int rc;
 
     /* Never send a browser to Atlassian for a callback that cannot work. */
@@ -107,14 +120,7 @@ static int atl_start_login(request_rec *r, session_rec *z, const atl_srv_conf *c
         return atl_error_page(r, HTTP_INTERNAL_SERVER_ERROR,
                               "The server could not start the sign-in.");
     }
-    /* The URL the browser asked for (the first request of the chain, before
-     * any rewrite, DirectoryIndex or CGI-local redirect), local path and
-     * query only: never another host. */
-    ini = atl_initial(r);
-    uri = ini->unparsed_uri && ini->unparsed_uri[0] == '/'
-              ? ini->unparsed_uri
-              : apr_pstrcat(r->pool, ap_escape_uri(r->pool, ini->uri),
-                            ini->args ? "?" : "", ini->args, NULL);
+    uri = atl_asked_url(r);
     pending = &APR_ARRAY_PUSH(list, atl_pending_t);
     pending->state = state;
     pending->return_url = atl_redirect_return_url(r->pool, uri, ATL_STATE_MAX_URL);
@@ -355,7 +361,7 @@ static int atl_check_authn(request_rec *r)
     if ((tossed = atl_session_cookie_tossed(r)) != NULL) {
         return atl_cookie_tossed(r, tossed);
     }
-    if (r->method_number == M_POST && !atl_post_take(r)) {
+    if (r->method_number == M_POST && !atl_post_take(r, c, atl_asked_url(r))) {
         return atl_unauthorized(r);
     }
     return atl_commit(r, atl_start_login(r, z, c, d));
@@ -465,8 +471,8 @@ static void atl_register_hooks(apr_pool_t *p)
     ap_hook_insert_error_filter(atl_insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(atl_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(atl_insert_identity, NULL, NULL, APR_HOOK_REALLY_LAST);
-    atl_private_handle = ap_register_output_filter("ATL_PRIVATE", atl_private_filter, NULL,
-                                                   AP_FTYPE_CONTENT_SET);
+    atl_private_handle = ap_register_output_filter("ATL_PRIVATE", atl_private_filter,
+                                                   NULL, AP_FTYPE_CONTENT_SET);
 }
 
 AP_DECLARE_MODULE(auth_atlassian) = {

@@ -396,3 +396,20 @@ def test_non_utf8_values_not_kept(httpd, fake):
     _assert_401(b, _post(b, body="name=%E9t%E9"))
     assert re.search(r"ATL00451: .*not well-formed form data in UTF-8",
                      h.wait_log(r"ATL00451: .*UTF-8", mark))
+
+
+def test_origin_behind_a_tls_proxy(make_httpd, fake):
+    """Behind a proxy that ends TLS, this site's origin is what
+    "ServerName https://..." says, not the plain http of the last hop."""
+    h = make_httpd(server_extra="ServerName https://app.example:443\nUseCanonicalName On",
+                   protected_extra="AtlassianPreservePost On")
+    b = h.browser()
+    mark = h.log_mark()
+    r = _post(b, url="/protected/cgi/echo.cgi", cookies=False,
+              origin={"Origin": h.base})
+    assert r.status == 401, r
+    assert r.header("Set-Cookie") is None, r.headers
+    h.wait_log(r"ATL00620", mark)
+    r = _post(b, url="/protected/cgi/echo.cgi", origin={"Origin": "https://app.example"})
+    assert r.status == 302, r
+    assert _cookie_has_post(b)

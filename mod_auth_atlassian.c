@@ -301,10 +301,12 @@ static int atl_check_authn(request_rec *r)
         }
         /* ?info=json for a logged-in user: the handler answers. */
     }
-    else if ((r->main || r->prev)
-             && (id = atl_get_identity(r->main ? r->main : r->prev))) {
+    else if ((r->main || r->prev) && (id = atl_get_identity(r->main ? r->main : r->prev))
+             && !atl_login_expired(r, id, d)) {
         /* A subrequest or internal redirect of a logged-in request is
-         * that login. Its group membership is checked again here when the
+         * that login, within the AtlassianSessionLifetime of its own
+         * location (an older login goes the way of a request without
+         * one, below). Its group membership is checked again here when the
          * first request (in a location without Require atlassian-group)
          * did not; a subrequest's own answer headers never reach the
          * browser, so only an internal redirect saves the session (the

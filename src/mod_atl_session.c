@@ -30,8 +30,8 @@ APLOG_USE_MODULE(auth_atlassian);
  * the older, longer key are still read (and moved on their next write). */
 #define ATL_SESSION_LOGIN    "atl"
 #define ATL_SESSION_LOGIN_V1 "atlassian-login"
-#define ATL_SESSION_PENDING "atlassian-pending"
-#define ATL_SESSION_POST    "atlassian-post"
+#define ATL_SESSION_PENDING  "atlassian-pending"
+#define ATL_SESSION_POST     "atlassian-post"
 
 static APR_OPTIONAL_FN_TYPE(ap_session_load) * atl_session_load;
 static APR_OPTIONAL_FN_TYPE(ap_session_get) * atl_session_get;
@@ -312,18 +312,27 @@ static atl_identity_t *atl_read_login(request_rec *r, session_rec *z,
     return id;
 }
 
-atl_identity_t *atl_load_identity(request_rec *r, session_rec *z, const atl_srv_conf *c,
-                                  const atl_dir_conf *d)
+int atl_login_expired(request_rec *r, const atl_identity_t *id, const atl_dir_conf *d)
 {
-    atl_identity_t *id = atl_read_login(r, z, c);
     apr_int64_t lifetime = d->lifetime > 0 ? d->lifetime : ATL_DEFAULT_LIFETIME;
     apr_int64_t now = atl_now();
 
-    if (id && (id->login_time > now + 60 || now - id->login_time >= lifetime)) {
+    if (id->login_time > now + 60 || now - id->login_time >= lifetime) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "ATL00012: the login is older than AtlassianSessionLifetime "
                       "(%" APR_INT64_T_FMT " s): a new login is needed",
                       lifetime);
+        return 1;
+    }
+    return 0;
+}
+
+atl_identity_t *atl_load_identity(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                                  const atl_dir_conf *d)
+{
+    atl_identity_t *id = atl_read_login(r, z, c);
+
+    if (id && atl_login_expired(r, id, d)) {
         return NULL;
     }
     /* AtlassianRefresh: fresh tokens, or none that has expired. */

@@ -71,6 +71,10 @@ session_rec *atl_load_session(request_rec *r);
 const char *atl_session_cookie_tossed(request_rec *r);
 apr_status_t atl_store_login(request_rec *r, session_rec *z, const char *sealed);
 int atl_commit(request_rec *r, int status);
+/* Whether the login is older than the AtlassianSessionLifetime of the
+ * location d (or from the future): each request, subrequests and internal
+ * redirects included, is held to the lifetime of its own location. */
+int atl_login_expired(request_rec *r, const atl_identity_t *id, const atl_dir_conf *d);
 atl_identity_t *atl_load_identity(request_rec *r, session_rec *z, const atl_srv_conf *c,
                                   const atl_dir_conf *d);
 apr_status_t atl_seal_login(const char **sealed, request_rec *r, const atl_srv_conf *c,

@@ -239,16 +239,16 @@ static int atl_may_start_in_subrequest(request_rec *r)
            && !atl_is_ours(m) && !atl_is_error_document(m);
 }
 
-/* The browser sent the session cookie twice: mod_session ignores both, so
- * the session looks empty. Say so, and leave the session alone: a new
- * login now would overwrite the real one. */
+/* The browser sent the session cookie twice, with the logins of two
+ * different accounts: which one is the user's cannot be told. Say so, and
+ * leave the session alone: a new login now would overwrite the real one. */
 static int atl_cookie_tossed(request_rec *r, const char *name)
 {
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                  "ATL00100: the browser sent the session cookie %s twice (one was "
-                  "planted from another subdomain or over plain http?): no login "
-                  "started, the session is left as it is; a __Host- cookie name "
-                  "prevents this",
+                  "ATL00100: the browser sent the session cookie %s twice, with "
+                  "the logins of two different accounts (one was planted from "
+                  "another subdomain or over plain http?): no login started, the "
+                  "session is left as it is; a __Host- cookie name prevents this",
                   ap_escape_logitem(r->pool, name));
     return atl_error_page(r, HTTP_BAD_REQUEST,
                           "Your browser sent this site's sign-in cookie twice, so "

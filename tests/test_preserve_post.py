@@ -298,11 +298,14 @@ def test_cross_site_post_not_kept(httpd, fake, name, headers):
     the session changes."""
     h = httpd
     b = h.browser()
+    b.login()  # the user's login, which the cross-site POST does not carry
     mark = h.log_mark()
     r = _post(b, origin=_headers(h, headers), cookies=False)
     assert r.status == 401, r
     assert r.header("WWW-Authenticate") == 'Atlassian realm="%s"' % H.REALM, r.headers
+    # No new session over the user's: the login goes on.
     assert r.header("Set-Cookie") is None, r.headers
+    assert b.get("/protected/cgi/printenv.cgi").env()["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
     assert re.search(r"\[auth_atlassian:info\].*ATL00620: a form POST that needs a login "
                      r"is not kept \(AtlassianPreservePost\): it is not a same-origin POST",
                      h.wait_log(r"ATL00620", mark))

@@ -132,20 +132,33 @@ atl_identity_t *atl_get_identity(request_rec *r)
  * that both unseal as logins of different accounts cannot be told apart
  * (see atl_session_cookie_tossed). */
 
-/* The name mod_session_cookie reads the session from here (its
- * SessionCookieName), or NULL: none (mod_session_dbd, or no cookie name).
- * Its per-directory record, in httpd 2.4, starts with that name and
- * whether it was set. */
-static const char *atl_session_cookie_name(request_rec *r)
-{
-    const struct {
-        const char *name;
-        int name_set;
-    } *conf = atl_cookie_module
-                  ? ap_get_module_config(r->per_dir_config, atl_cookie_module)
-                  : NULL;
+/* The start of mod_session_cookie's per-directory record in httpd 2.4:
+ * SessionCookieName (name, set), SessionCookieName2 (the same), then
+ * SessionCookieRemove. */
+typedef struct {
+    const char *name;
+    int name_set;
+    const char *name_attrs;
+    const char *name2;
+    int name2_set;
+    const char *name2_attrs;
+    int remove;
+} atl_cookie_conf_t;
 
-    return conf && conf->name_set && conf->name && *conf->name ? conf->name : NULL;
+/* The name mod_session_cookie reads the session from here (its
+ * SessionCookieName), or NULL: none (mod_session_dbd, or no cookie name;
+ * a SessionCookieName2 is not looked at). *remove: SessionCookieRemove. */
+static const char *atl_session_cookie_name(request_rec *r, int *remove)
+{
+    const atl_cookie_conf_t *conf =
+        atl_cookie_module ? ap_get_module_config(r->per_dir_config, atl_cookie_module)
+                          : NULL;
+
+    if (!conf || !conf->name_set || conf->name2_set || !conf->name || !*conf->name) {
+        return NULL;
+    }
+    *remove = conf->remove;
+    return conf->name;
 }
 
 typedef struct {
@@ -153,6 +166,7 @@ typedef struct {
     const char *prefix; /* "name=" */
     apr_size_t len;
     apr_array_header_t *values; /* distinct values, in the order sent */
+    apr_table_t *stripped;      /* the Cookie headers without them */
 } atl_cookie_values_t;
 
 /* One Cookie header, split as httpd's ap_cookie_read splits it: at commas
@@ -255,10 +269,35 @@ static void atl_cookie_examine(atl_cookie_candidate_t *cand, request_rec *r,
                    == APR_SUCCESS);
 }
 
+/* With SessionCookieRemove On, mod_session_cookie removes its cookie from
+ * the request, but not when it came twice: the module does it then, so
+ * that the values never reach CGI programs or backends. */
+static int atl_cookie_strip(void *ctx, const char *key, const char *header)
+{
+    atl_cookie_values_t *cv = ctx;
+    char *copy = apr_pstrdup(cv->r->pool, header), *last, *pair;
+    const char *kept = NULL;
+
+    for (pair = apr_strtok(copy, ",;", &last); pair;
+         pair = apr_strtok(NULL, ",;", &last)) {
+        while (apr_isspace(*pair)) {
+            pair++;
+        }
+        if (*pair && strncmp(pair, cv->prefix, cv->len)) {
+            kept = kept ? apr_pstrcat(cv->r->pool, kept, "; ", pair, NULL) : pair;
+        }
+    }
+    if (kept) {
+        apr_table_addn(cv->stripped, key, kept);
+    }
+    return 1;
+}
+
 static void atl_session_duplicates(request_rec *r, session_rec *z, atl_req_t *chain)
 {
     const atl_srv_conf *c = atl_srv(r->server);
-    const char *name = atl_session_cookie_name(r);
+    int remove = 0;
+    const char *name = atl_session_cookie_name(r, &remove);
     atl_cookie_values_t cv;
     atl_cookie_candidate_t *cands, *chosen = NULL;
     int i, n;
@@ -274,6 +313,13 @@ static void atl_session_duplicates(request_rec *r, session_rec *z, atl_req_t *ch
     n = cv.values->nelts;
     if (n < 2) {
         return;
+    }
+    if (remove) {
+        cv.stripped = apr_table_make(r->pool, 2);
+        apr_table_do(atl_cookie_strip, &cv, r->headers_in, "Cookie", "Cookie2", NULL);
+        apr_table_unset(r->headers_in, "Cookie");
+        apr_table_unset(r->headers_in, "Cookie2");
+        apr_table_overlap(r->headers_in, cv.stripped, APR_OVERLAP_TABLES_SET);
     }
     cands = apr_pcalloc(r->pool, n * sizeof(*cands));
     for (i = 0; i < n; i++) {

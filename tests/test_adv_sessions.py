@@ -193,3 +193,20 @@ def test_huge_session_cookie(httpd, fake):
         assert r.status == 302, (n, r)
         assert r.location.startswith(fake.urls()["authorize"] + "?"), r.location
     assert httpd.alive()
+
+
+def test_duplicated_session_cookie_removed_from_the_request(make_httpd, fake):
+    """SessionCookieRemove On: mod_session_cookie leaves a cookie that came
+    twice in the request; the module takes both values out, so that neither
+    reaches the CGI program (the other cookies do)."""
+    h = make_httpd(protected_extra="SessionCookieRemove On")
+    b = h.browser()
+    b.login()
+    good = b.cookies[H.COOKIE]
+    r = b.get(CGI, cookies=False,
+              headers={"Cookie": "a=1; %s=garbage; b=2, %s=%s" % (H.COOKIE, H.COOKIE, good)})
+    assert r.status == 200, r
+    env = r.env()
+    assert env["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
+    assert H.COOKIE not in env.get("HTTP_COOKIE", ""), env
+    assert "a=1" in env.get("HTTP_COOKIE", "") and "b=2" in env["HTTP_COOKIE"], env

@@ -72,15 +72,20 @@ static int atl_post_is_own_origin(request_rec *r, const char *url)
 {
     apr_uri_t u;
     apr_port_t port;
+    const char *host;
+    apr_size_t len;
 
     if (apr_uri_parse(r->pool, url, &u) != APR_SUCCESS || !u.scheme || !u.hostname
         || !*u.hostname) {
         return 0; /* "null", a relative or a malformed URL */
     }
     port = u.port_str && *u.port_str ? u.port : apr_uri_port_of_scheme(u.scheme);
-    return !strcasecmp(u.scheme, ap_http_scheme(r))
-           && !strcasecmp(u.hostname, ap_get_server_name(r)) && port
-           && port == ap_get_server_port(r);
+    host = ap_get_server_name(r);
+    if (host[0] == '[' && (len = strlen(host)) > 2 && host[len - 1] == ']') {
+        host = apr_pstrmemdup(r->pool, host + 1, len - 2); /* an IPv6 address */
+    }
+    return !strcasecmp(u.scheme, ap_http_scheme(r)) && !strcasecmp(u.hostname, host)
+           && port && port == ap_get_server_port(r);
 }
 
 /* Why this POST cannot be shown to come from this site's own pages (NULL:
@@ -95,9 +100,11 @@ static const char *atl_post_cross_site(request_rec *r)
     const char *referer = apr_table_get(r->headers_in, "Referer");
 
     if (site) {
-        return strcasecmp(site, "same-origin") ? apr_pstrcat(
-                   r->pool, "Sec-Fetch-Site is ", ap_escape_logitem(r->pool, site), NULL)
-                                               : NULL;
+        if (!strcasecmp(site, "same-origin")) {
+            return NULL;
+        }
+        return apr_pstrcat(r->pool, "Sec-Fetch-Site is ",
+                           ap_escape_logitem(r->pool, site), NULL);
     }
     if (origin) {
         return atl_post_is_own_origin(r, origin)
@@ -115,9 +122,9 @@ static const char *atl_post_cross_site(request_rec *r)
            "from this site";
 }
 
-/* Whether the pending login of this POST keeps its URL: one that is too
- * long for the pending login, or that does not fit in the session, would
- * come back to "/" (and the form be sent there). */
+/* Why the pending login of this POST would not keep its URL (NULL: it
+ * would): one too long for the pending login, or that does not fit in the
+ * session, comes back to "/" (and the form would be sent there). */
 static const char *atl_post_url_unfit(request_rec *r, const atl_srv_conf *c,
                                       const char *url)
 {
@@ -128,10 +135,10 @@ static const char *atl_post_url_unfit(request_rec *r, const atl_srv_conf *c,
     apr_size_t len;
 
     if (!strcmp(back, "/") && strcmp(url, "/")) {
-        return "its URL is longer than " APR_STRINGIFY(
-            ATL_STATE_MAX_URL) " characters "
-                               "(or not a local path), so the login could not come back "
-                               "to it";
+        return apr_psprintf(r->pool,
+                            "its URL is longer than %d characters (or not a local "
+                            "path), so the login could not come back to it",
+                            ATL_STATE_MAX_URL);
     }
     /* The newest pending login is stored whatever the older ones take, so
      * this one alone must fit (with the longest fields it is stored with). */

@@ -63,22 +63,27 @@ static const char *atl_parse_require_site(cmd_parms *cmd, const char *line,
 /* A parsed "Require [not] atlassian-group site group..." line. */
 typedef struct {
     const apr_array_header_t *args; /* site, then the groups */
-    int negated;                    /* "Require not atlassian-group" */
+    int negated;                    /* "Require not", or in <RequireNone> */
 } atl_group_line_t;
 
-/* Whether the Require line being parsed is negated ("Require not ..."):
- * mod_authz_core takes the "not" off before the provider sees the line,
- * and a provider is never told of it when it checks. */
+/* Whether the Require line being parsed is negated: "Require not ...", or
+ * inside a <RequireNone> (at any depth). mod_authz_core applies the
+ * negation itself and never tells the provider; a denial under any
+ * negation becomes neutral. */
 static int atl_require_negated(cmd_parms *cmd)
 {
-    const char *args = cmd->directive ? cmd->directive->args : NULL;
-    const char *first;
+    const ap_directive_t *d = cmd->directive;
+    const char *args = d ? d->args : NULL;
 
-    if (!args) {
-        return 0;
+    if (args && !strcasecmp(ap_getword_conf(cmd->temp_pool, &args), "not")) {
+        return 1;
     }
-    first = ap_getword_conf(cmd->temp_pool, &args);
-    return !strcasecmp(first, "not");
+    for (d = d ? d->parent : NULL; d; d = d->parent) {
+        if (d->directive && !strcasecmp(d->directive, "<RequireNone")) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* "site group...": the login step checks the groups of every such line of
@@ -212,11 +217,12 @@ static authz_status atl_authz_group(request_rec *r, const char *line, const void
     id = atl_get_identity(r);
     if (!id) {
         if (parsed->negated) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          "ATL00621: Require not atlassian-group %s: user %s has no "
-                          "Atlassian login to check (is \"AuthType Atlassian\" "
-                          "set here?): refused, 500",
-                          site, ap_escape_logitem(r->pool, r->user));
+            ap_log_rerror(
+                APLOG_MARK, APLOG_ERR, 0, r,
+                "ATL00621: a negated Require atlassian-group %s: user %s has no "
+                "Atlassian login to check (is \"AuthType Atlassian\" "
+                "set here?): refused, 500",
+                site, ap_escape_logitem(r->pool, r->user));
             return AUTHZ_GENERAL_ERROR;
         }
         return AUTHZ_DENIED;

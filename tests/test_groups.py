@@ -271,7 +271,14 @@ def test_no_group_lines_no_group_calls(make_httpd, fake):
 NOT_LOCATION = ('<Location /protected/authz/g-not/>\n  <RequireAll>\n'
                 '    Require valid-user\n'
                 '    Require not atlassian-group %s jira-admins\n'
-                '  </RequireAll>\n</Location>\n' % G.ACME_HOST)
+                '  </RequireAll>\n</Location>\n'
+                # The same negation, by <RequireNone>.
+                '<Location /protected/authz/g-none/>\n  <RequireAll>\n'
+                '    Require valid-user\n    <RequireNone>\n'
+                '      Require atlassian-group %s jira-admins\n'
+                '    </RequireNone>\n  </RequireAll>\n</Location>\n'
+                % (G.ACME_HOST, G.ACME_HOST))
+NEGATED = ["g-not", "g-none"]
 
 
 @pytest.fixture
@@ -281,18 +288,20 @@ def gn(make_httpd, fake):
     return make_httpd(**o)
 
 
-def test_negated_group_grants_and_refuses(gn, fake):
+@pytest.mark.parametrize("loc", NEGATED)
+def test_negated_group_grants_and_refuses(gn, fake, loc):
     P.set_groups(fake, G.ACME, jira=["jira-users"])
     b = gn.browser()
-    r = G.login(b, G.page("g-not"))
+    r = G.login(b, G.page(loc))
     assert r.status == 200 and r.text == "authorized\n", r
     P.set_groups(fake, G.ACME, jira=[G.ADMINS])
     b = gn.browser()
-    assert_refused_403(G.login(b, G.page("g-not")))
+    assert_refused_403(G.login(b, G.page(loc)))
 
 
+@pytest.mark.parametrize("loc", NEGATED)
 @pytest.mark.parametrize("mode", sorted(FAILURES))
-def test_negated_group_failure_fails_closed(gn, fake, mode):
+def test_negated_group_failure_fails_closed(gn, fake, mode, loc):
     """When the membership cannot be read, "Require not atlassian-group"
     does not let the user in (httpd would make its denial neutral, and
     Require valid-user grant): the same status and log lines as the
@@ -303,7 +312,7 @@ def test_negated_group_failure_fails_closed(gn, fake, mode):
     P.fail(fake, "jira", mode, **extra)
     mark = gn.log_mark()
     b = gn.browser()
-    r = G.login(b, G.page("g-not"))
+    r = G.login(b, G.page(loc))
     assert r.status == status, r
     assert "authorized" not in r.text
     assert r.header("WWW-Authenticate") is None

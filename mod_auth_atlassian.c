@@ -107,13 +107,26 @@ static int atl_is_browser(request_rec *r)
     return 1;
 }
 
+/* The URL the browser asked for (the first request of the chain, before
+ * any rewrite, DirectoryIndex or CGI-local redirect), for the login to
+ * come back to: local path and query only (atl_redirect_return_url makes
+ * sure of it), never another host. */
+static const char *atl_asked_url(request_rec *r)
+{
+    request_rec *ini = atl_initial(r);
+
+    return ini->unparsed_uri && ini->unparsed_uri[0] == '/'
+               ? ini->unparsed_uri
+               : apr_pstrcat(r->pool, ap_escape_uri(r->pool, ini->uri),
+                             ini->args ? "?" : "", ini->args, NULL);
+}
+
 static int atl_start_login(request_rec *r, session_rec *z, const atl_srv_conf *c,
                            const atl_dir_conf *d)
 {
     apr_array_header_t *list = atl_load_pending(r, z, c);
     atl_pending_t *pending;
     const char *state, *url, *uri;
-    request_rec *ini;
     int rc;
 
     /* Never send a browser to Atlassian for a callback that cannot work. */
@@ -126,14 +139,7 @@ static int atl_start_login(request_rec *r, session_rec *z, const atl_srv_conf *c
         return atl_error_page(r, HTTP_INTERNAL_SERVER_ERROR,
                               "The server could not start the sign-in.");
     }
-    /* The URL the browser asked for (the first request of the chain, before
-     * any rewrite, DirectoryIndex or CGI-local redirect), local path and
-     * query only: never another host. */
-    ini = atl_initial(r);
-    uri = ini->unparsed_uri && ini->unparsed_uri[0] == '/'
-              ? ini->unparsed_uri
-              : apr_pstrcat(r->pool, ap_escape_uri(r->pool, ini->uri),
-                            ini->args ? "?" : "", ini->args, NULL);
+    uri = atl_asked_url(r);
     pending = &APR_ARRAY_PUSH(list, atl_pending_t);
     pending->state = state;
     pending->return_url = atl_redirect_return_url(r->pool, uri, ATL_STATE_MAX_URL);
@@ -252,16 +258,16 @@ static int atl_may_start_in_subrequest(request_rec *r)
            && !atl_is_ours(m) && !atl_is_error_document(m);
 }
 
-/* The browser sent the session cookie twice: mod_session ignores both, so
- * the session looks empty. Say so, and leave the session alone: a new
- * login now would overwrite the real one. */
+/* The browser sent the session cookie twice, with the logins of two
+ * different accounts: which one is the user's cannot be told. Say so, and
+ * leave the session alone: a new login now would overwrite the real one. */
 static int atl_cookie_tossed(request_rec *r, const char *name)
 {
     ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                  "ATL00100: the browser sent the session cookie %s twice (one was "
-                  "planted from another subdomain or over plain http?): no login "
-                  "started, the session is left as it is; a __Host- cookie name "
-                  "prevents this",
+                  "ATL00100: the browser sent the session cookie %s twice, with "
+                  "the logins of two different accounts (one was planted from "
+                  "another subdomain or over plain http?): no login started, the "
+                  "session is left as it is; a __Host- cookie name prevents this",
                   ap_escape_logitem(r->pool, name));
     return atl_error_page(r, HTTP_BAD_REQUEST,
                           "Your browser sent this site's sign-in cookie twice, so "
@@ -314,10 +320,12 @@ static int atl_check_authn(request_rec *r)
         }
         /* ?info=json for a logged-in user: the handler answers. */
     }
-    else if ((r->main || r->prev)
-             && (id = atl_get_identity(r->main ? r->main : r->prev))) {
+    else if ((r->main || r->prev) && (id = atl_get_identity(r->main ? r->main : r->prev))
+             && !atl_login_expired(r, id, d)) {
         /* A subrequest or internal redirect of a logged-in request is
-         * that login. Its group membership is checked again here when the
+         * that login, within the AtlassianSessionLifetime of its own
+         * location (an older login goes the way of a request without
+         * one, below). Its group membership is checked again here when the
          * first request (in a location without Require atlassian-group)
          * did not; a subrequest's own answer headers never reach the
          * browser, so only an internal redirect saves the session (the
@@ -374,7 +382,7 @@ static int atl_check_authn(request_rec *r)
     if ((tossed = atl_session_cookie_tossed(r)) != NULL) {
         return atl_cookie_tossed(r, tossed);
     }
-    if (r->method_number == M_POST && !atl_post_take(r)) {
+    if (r->method_number == M_POST && !atl_post_take(r, c, atl_asked_url(r))) {
         return atl_unauthorized(r);
     }
     return atl_commit(r, atl_start_login(r, z, c, d));
@@ -484,8 +492,8 @@ static void atl_register_hooks(apr_pool_t *p)
     ap_hook_insert_error_filter(atl_insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(atl_insert_filter, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(atl_insert_identity, NULL, NULL, APR_HOOK_REALLY_LAST);
-    atl_private_handle = ap_register_output_filter("ATL_PRIVATE", atl_private_filter, NULL,
-                                                   AP_FTYPE_CONTENT_SET);
+    atl_private_handle = ap_register_output_filter("ATL_PRIVATE", atl_private_filter,
+                                                   NULL, AP_FTYPE_CONTENT_SET);
 }
 
 AP_DECLARE_MODULE(auth_atlassian) = {

@@ -60,6 +60,32 @@ static const char *atl_parse_require_site(cmd_parms *cmd, const char *line,
     return atl_parse_require(cmd, line, parsed);
 }
 
+/* A parsed "Require [not] atlassian-group site group..." line. */
+typedef struct {
+    const apr_array_header_t *args; /* site, then the groups */
+    int negated;                    /* "Require not", or in <RequireNone> */
+} atl_group_line_t;
+
+/* Whether the Require line being parsed is negated: "Require not ...", or
+ * inside a <RequireNone> (at any depth). mod_authz_core applies the
+ * negation itself and never tells the provider; a denial under any
+ * negation becomes neutral. */
+static int atl_require_negated(cmd_parms *cmd)
+{
+    const ap_directive_t *d = cmd->directive;
+    const char *args = d ? d->args : NULL;
+
+    if (args && !strcasecmp(ap_getword_conf(cmd->temp_pool, &args), "not")) {
+        return 1;
+    }
+    for (d = d ? d->parent : NULL; d; d = d->parent) {
+        if (d->directive && !strcasecmp(d->directive, "<RequireNone")) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* "site group...": the login step checks the groups of every such line of
  * the server, so the line is noted for the server being configured. In
  * .htaccess (read per request, after the login step's list was made) it
@@ -68,6 +94,7 @@ static const char *atl_parse_require_group(cmd_parms *cmd, const char *line,
                                            const void **parsed)
 {
     const apr_array_header_t *args;
+    atl_group_line_t *parsed_line;
     const char *err = atl_parse_require(cmd, line, parsed);
     int i;
 
@@ -108,6 +135,10 @@ static const char *atl_parse_require_group(cmd_parms *cmd, const char *line,
         atl_config_add_group(cmd, APR_ARRAY_IDX(args, 0, const char *),
                              APR_ARRAY_IDX(args, i, const char *));
     }
+    parsed_line = apr_palloc(cmd->pool, sizeof(*parsed_line));
+    parsed_line->args = args;
+    parsed_line->negated = atl_require_negated(cmd);
+    *parsed = parsed_line;
     return NULL;
 }
 
@@ -164,9 +195,16 @@ static authz_status atl_authz_site(request_rec *r, const char *line, const void 
     return atl_authz(r, p, atl_match_site);
 }
 
+/* A membership that is not known never grants, negated or not. A denial
+ * would do for "Require atlassian-group"; for "Require not ..." httpd makes
+ * a denial neutral and another Require of a <RequireAll> would grant, so
+ * the negated line answers an error, which negation leaves as it is: the
+ * request gets the same 502/503/504 page and log lines (the 500 of
+ * mod_authz_core becomes that page, see atl_insert_error_filter). */
 static authz_status atl_authz_group(request_rec *r, const char *line, const void *p)
 {
-    const apr_array_header_t *args = p;
+    const atl_group_line_t *parsed = p;
+    const apr_array_header_t *args = parsed->args;
     const char *site = APR_ARRAY_IDX(args, 0, const char *), *why;
     apr_array_header_t *need;
     atl_identity_t *id;
@@ -178,6 +216,15 @@ static authz_status atl_authz_group(request_rec *r, const char *line, const void
     }
     id = atl_get_identity(r);
     if (!id) {
+        if (parsed->negated) {
+            ap_log_rerror(
+                APLOG_MARK, APLOG_ERR, 0, r,
+                "ATL00621: a negated Require atlassian-group %s: user %s has no "
+                "Atlassian login to check (is \"AuthType Atlassian\" "
+                "set here?): refused, 500",
+                site, ap_escape_logitem(r->pool, r->user));
+            return AUTHZ_GENERAL_ERROR;
+        }
         return AUTHZ_DENIED;
     }
     why = atl_groups_failure(r, site, &status, &retry_after);
@@ -187,6 +234,12 @@ static authz_status atl_authz_group(request_rec *r, const char *line, const void
                       "account %s is not known (%s): not granted, %d",
                       site, id->f[ATL_F_ACCOUNT_ID], why, status);
         atl_note_group_failure(r, status, retry_after);
+        if (parsed->negated) {
+            /* What mod_authz_core's refusal would have run: the note and
+             * the log line that turn the answer into that status. */
+            atl_note_auth_failure(r, ATL_AUTH_TYPE);
+            return AUTHZ_GENERAL_ERROR;
+        }
         return AUTHZ_DENIED;
     }
     need = apr_array_make(r->pool, args->nelts, sizeof(const char *));

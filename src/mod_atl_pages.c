@@ -132,9 +132,17 @@ int atl_note_auth_failure(request_rec *r, const char *type)
     return OK;
 }
 
+/* The refusal of a logged-in user: mod_authz_core's 401, or its 500 when
+ * a "Require not atlassian-group" could not read the membership (see
+ * mod_atl_authz.c). */
+static int atl_is_refusal_status(int status)
+{
+    return status == HTTP_UNAUTHORIZED || status == HTTP_INTERNAL_SERVER_ERROR;
+}
+
 void atl_insert_error_filter(request_rec *r)
 {
-    if (r->status == HTTP_UNAUTHORIZED && apr_table_get(r->notes, ATL_NOTE_FORBID)) {
+    if (atl_is_refusal_status(r->status) && apr_table_get(r->notes, ATL_NOTE_FORBID)) {
         ap_add_output_filter("ATL_FORBID", NULL, r, r->connection);
     }
 }
@@ -143,7 +151,7 @@ void atl_insert_error_filter(request_rec *r)
  * an internal redirect whose request carries the 401 of the refusal. */
 void atl_insert_filter(request_rec *r)
 {
-    if (r->prev && r->status == HTTP_UNAUTHORIZED
+    if (r->prev && atl_is_refusal_status(r->status)
         && apr_table_get(r->prev->notes, ATL_NOTE_FORBID)) {
         ap_add_output_filter("ATL_FORBID", NULL, r, r->connection);
     }

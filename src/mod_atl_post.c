@@ -18,6 +18,7 @@
 #include "mod_session.h"
 
 #include <apr_strings.h>
+#include <apr_uri.h>
 
 #include "atl_redirect.h"
 #include "atl_seal.h"
@@ -64,8 +65,138 @@ int atl_post_wanted(request_rec *r, const atl_srv_conf *c, const atl_dir_conf *d
            && !(c->redirect_path && !strcmp(r->uri, c->redirect_path));
 }
 
-/* Every field must decode (no bad escape, no NUL): the page sends the
- * decoded values again, so what cannot be decoded cannot be kept. */
+/* Whether an absolute URL (an Origin, a Referer) has this request's own
+ * origin: scheme, host and port as httpd sees them (behind a TLS proxy,
+ * the scheme and port that "ServerName https://..." gives). */
+static int atl_post_is_own_origin(request_rec *r, const char *url)
+{
+    apr_uri_t u;
+    apr_port_t port;
+    const char *host;
+    apr_size_t len;
+
+    if (apr_uri_parse(r->pool, url, &u) != APR_SUCCESS || !u.scheme || !u.hostname
+        || !*u.hostname) {
+        return 0; /* "null", a relative or a malformed URL */
+    }
+    port = u.port_str && *u.port_str ? u.port : apr_uri_port_of_scheme(u.scheme);
+    host = ap_get_server_name(r);
+    if (host[0] == '[' && (len = strlen(host)) > 2 && host[len - 1] == ']') {
+        host = apr_pstrmemdup(r->pool, host + 1, len - 2); /* an IPv6 address */
+    }
+    return !strcasecmp(u.scheme, ap_http_scheme(r)) && !strcasecmp(u.hostname, host)
+           && port && port == ap_get_server_port(r);
+}
+
+/* Why this POST cannot be shown to come from this site's own pages (NULL:
+ * it does). Another site's form must never become a POST made from this
+ * origin with the user's login, so no evidence at all counts as
+ * cross-site. The first header present decides: Sec-Fetch-Site (a
+ * browser's own word), Origin, then the origin of the Referer. */
+static const char *atl_post_cross_site(request_rec *r)
+{
+    const char *site = apr_table_get(r->headers_in, "Sec-Fetch-Site");
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *referer = apr_table_get(r->headers_in, "Referer");
+
+    if (site) {
+        if (!strcasecmp(site, "same-origin")) {
+            return NULL;
+        }
+        return apr_pstrcat(r->pool, "Sec-Fetch-Site is ",
+                           ap_escape_logitem(r->pool, site), NULL);
+    }
+    if (origin) {
+        return atl_post_is_own_origin(r, origin)
+                   ? NULL
+                   : apr_pstrcat(r->pool, "its Origin ",
+                                 ap_escape_logitem(r->pool, origin),
+                                 " is not this site's", NULL);
+    }
+    if (referer) {
+        return atl_post_is_own_origin(r, referer)
+                   ? NULL
+                   : "its Referer is not a page of this site";
+    }
+    return "it has no Sec-Fetch-Site, Origin or Referer to show that it comes "
+           "from this site";
+}
+
+/* Why the pending login of this POST would not keep its URL (NULL: it
+ * would): one too long for the pending login, or that does not fit in the
+ * session, comes back to "/" (and the form would be sent there). */
+static const char *atl_post_url_unfit(request_rec *r, const atl_srv_conf *c,
+                                      const char *url)
+{
+    const char *back = atl_redirect_return_url(r->pool, url, ATL_STATE_MAX_URL);
+    apr_array_header_t *list;
+    atl_pending_t *one;
+    const char *plain, *sealed;
+    apr_size_t len;
+
+    if (!strcmp(back, "/") && strcmp(url, "/")) {
+        return apr_psprintf(r->pool,
+                            "its URL is longer than %d characters (or not a local "
+                            "path), so the login could not come back to it",
+                            ATL_STATE_MAX_URL);
+    }
+    /* The newest pending login is stored whatever the older ones take, so
+     * this one alone must fit (with the longest fields it is stored with). */
+    list = apr_array_make(r->pool, 1, sizeof(atl_pending_t));
+    one = &APR_ARRAY_PUSH(list, atl_pending_t);
+    one->state = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    one->return_url = back;
+    one->created = atl_now();
+    one->flags = ATL_PENDING_SITES | ATL_PENDING_TOKEN | ATL_PENDING_REFRESH;
+    if (atl_state_encode(&plain, &len, r->pool, list) != APR_SUCCESS
+        || atl_seal(&sealed, r->pool, c->keys, c->purpose_pending, plain, len)
+               != APR_SUCCESS
+        || strlen(sealed) > ATL_BUDGET_PENDING) {
+        return "its URL does not fit in the session, so the login could not "
+               "come back to it";
+    }
+    return NULL;
+}
+
+/* Whether s is well-formed UTF-8 (no overlong form, no surrogate, nothing
+ * past U+10FFFF): the replay page is UTF-8, and a browser would replace
+ * anything else, so such a value could not be sent again byte for byte. */
+static int atl_post_utf8(const unsigned char *s)
+{
+    while (*s) {
+        unsigned c = *s++, n, min, cp;
+
+        if (c < 0x80) {
+            continue;
+        }
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1, min = 0x80, cp = c & 0x1f;
+        }
+        else if (c >= 0xe0 && c <= 0xef) {
+            n = 2, min = 0x800, cp = c & 0x0f;
+        }
+        else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3, min = 0x10000, cp = c & 0x07;
+        }
+        else {
+            return 0;
+        }
+        for (; n; n--, s++) {
+            if ((*s & 0xc0) != 0x80) {
+                return 0;
+            }
+            cp = (cp << 6) | (*s & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Every field must decode (no bad escape, no NUL, UTF-8 only): the page
+ * sends the decoded values again, so what cannot be decoded cannot be
+ * kept. */
 static int atl_post_decodes(apr_pool_t *p, const char *body)
 {
     char *copy = apr_pstrdup(p, body), *last, *pair;
@@ -74,7 +205,8 @@ static int atl_post_decodes(apr_pool_t *p, const char *body)
         return 0;
     }
     for (pair = apr_strtok(copy, "&", &last); pair; pair = apr_strtok(NULL, "&", &last)) {
-        if (ap_unescape_urlencoded(pair) != OK) {
+        if (ap_unescape_urlencoded(pair) != OK
+            || !atl_post_utf8((const unsigned char *)pair)) {
             return 0;
         }
     }
@@ -149,13 +281,30 @@ static const char *atl_post_read(request_rec *r, const char **why)
     return buf;
 }
 
-int atl_post_take(request_rec *r)
+int atl_post_take(request_rec *r, const atl_srv_conf *c, const char *url)
 {
-    const char *why = NULL;
-    const char *body = atl_post_read(r, &why);
+    const char *why = atl_post_cross_site(r);
+    const char *body;
+
+    if (why) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00620: a form POST that needs a login is not kept "
+                      "(AtlassianPreservePost): it is not a same-origin POST (%s); "
+                      "401, the session is left as it is",
+                      why);
+        return 0;
+    }
+    if ((why = atl_post_url_unfit(r, c, url)) != NULL) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                      "ATL00451: a form POST that needs a login is not kept "
+                      "(AtlassianPreservePost): %s; 401",
+                      why);
+        return 0;
+    }
+    body = atl_post_read(r, &why);
 
     if (body && !atl_post_decodes(r->pool, body)) {
-        why = "its body is not well-formed form data";
+        why = "its body is not well-formed form data in UTF-8";
         body = NULL;
     }
     /* The state (43 characters) and a newline come first. */
@@ -219,8 +368,8 @@ static const char *atl_post_fields(apr_pool_t *p, const char *body)
             continue;
         }
         APR_ARRAY_PUSH(out, const char *) =
-            apr_pstrcat(p, "<input type=\"hidden\" name=\"", ap_escape_html2(p, pair, 1),
-                        "\" value=\"", ap_escape_html2(p, value, 1), "\">\n", NULL);
+            apr_pstrcat(p, "<input type=\"hidden\" name=\"", ap_escape_html2(p, pair, 0),
+                        "\" value=\"", ap_escape_html2(p, value, 0), "\">\n", NULL);
     }
     return apr_array_pstrcat(p, out, 0);
 }

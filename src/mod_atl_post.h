@@ -17,11 +17,14 @@
  * the callback, not a subrequest or internal redirect. */
 int atl_post_wanted(request_rec *r, const atl_srv_conf *c, const atl_dir_conf *d);
 
-/* Read and check the body of a wanted POST before its login starts.
+/* Check a wanted POST and read its body before its login starts; url is
+ * the URL the login would come back to (before atl_redirect_return_url).
  * Returns 1 when it can be kept (it then waits in the request for
- * atl_post_keep), 0 when not (too large, malformed, unreadable; logged):
- * the request then gets the 401 it would get without the directive. */
-int atl_post_take(request_rec *r);
+ * atl_post_keep), 0 when not (not shown to be same-origin, its URL too
+ * long for the pending login, its body too large, malformed or unreadable;
+ * logged): the request then gets the 401 it would get without the
+ * directive, and the session is not touched. */
+int atl_post_take(request_rec *r, const atl_srv_conf *c, const char *url);
 
 /* Store the body that atl_post_take read, bound to the state of the login
  * that was just started (nothing when there is none). */

@@ -13,7 +13,7 @@
 #include "http_request.h"
 #include "mod_session.h"
 
-#include <apr_hash.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include "atl_logincache.h"
@@ -30,8 +30,8 @@ APLOG_USE_MODULE(auth_atlassian);
  * the older, longer key are still read (and moved on their next write). */
 #define ATL_SESSION_LOGIN    "atl"
 #define ATL_SESSION_LOGIN_V1 "atlassian-login"
-#define ATL_SESSION_PENDING "atlassian-pending"
-#define ATL_SESSION_POST    "atlassian-post"
+#define ATL_SESSION_PENDING  "atlassian-pending"
+#define ATL_SESSION_POST     "atlassian-post"
 
 static APR_OPTIONAL_FN_TYPE(ap_session_load) * atl_session_load;
 static APR_OPTIONAL_FN_TYPE(ap_session_get) * atl_session_get;
@@ -58,8 +58,12 @@ void atl_session_child_init(apr_pool_t *pchild, server_rec *s)
     }
 }
 
+/* mod_session_cookie, found at startup (NULL: not loaded). */
+static module *atl_cookie_module;
+
 int atl_session_init(void)
 {
+    atl_cookie_module = ap_find_linked_module("mod_session_cookie.c");
     atl_session_load = APR_RETRIEVE_OPTIONAL_FN(ap_session_load);
     atl_session_get = APR_RETRIEVE_OPTIONAL_FN(ap_session_get);
     atl_session_set = APR_RETRIEVE_OPTIONAL_FN(ap_session_set);
@@ -117,6 +121,257 @@ atl_identity_t *atl_get_identity(request_rec *r)
     return NULL;
 }
 
+/* -- the session cookie sent more than once ----------------------------------
+ *
+ * A second cookie of the same name can be planted from a sibling subdomain
+ * or over plain http. mod_session_cookie then ignores every value: the
+ * session looks empty, and a login started now would overwrite the real
+ * one. The module looks at that cookie's values itself, the way
+ * mod_session_cookie reads them, and keeps the one that holds its own
+ * sealed values; a value that does not unseal is ignored. Only two values
+ * that both unseal as logins of different accounts cannot be told apart
+ * (see atl_session_cookie_tossed). */
+
+/* The start of mod_session_cookie's per-directory record in httpd 2.4:
+ * SessionCookieName (name, set), SessionCookieName2 (the same), then
+ * SessionCookieRemove. */
+typedef struct {
+    const char *name;
+    int name_set;
+    const char *name_attrs;
+    const char *name2;
+    int name2_set;
+    const char *name2_attrs;
+    int remove;
+} atl_cookie_conf_t;
+
+/* The name mod_session_cookie reads the session from here (its
+ * SessionCookieName), or NULL: none (mod_session_dbd, or no cookie name;
+ * a SessionCookieName2 is not looked at). *remove: SessionCookieRemove. */
+static const char *atl_session_cookie_name(request_rec *r, int *remove)
+{
+    const atl_cookie_conf_t *conf =
+        atl_cookie_module ? ap_get_module_config(r->per_dir_config, atl_cookie_module)
+                          : NULL;
+
+    if (!conf || !conf->name_set || conf->name2_set || !conf->name || !*conf->name) {
+        return NULL;
+    }
+    *remove = conf->remove;
+    return conf->name;
+}
+
+typedef struct {
+    request_rec *r;
+    const char *prefix; /* "name=" */
+    apr_size_t len;
+    apr_array_header_t *values; /* distinct values, in the order sent */
+    apr_table_t *stripped;      /* the Cookie headers without them */
+} atl_cookie_values_t;
+
+/* One Cookie header, split as httpd's ap_cookie_read splits it: at commas
+ * and semicolons, blanks before a name skipped, the name compared exactly. */
+static int atl_cookie_values_of(void *ctx, const char *key, const char *header)
+{
+    atl_cookie_values_t *cv = ctx;
+    char *copy = apr_pstrdup(cv->r->pool, header), *last, *pair;
+
+    for (pair = apr_strtok(copy, ",;", &last); pair;
+         pair = apr_strtok(NULL, ",;", &last)) {
+        const char *value;
+        int i;
+
+        while (apr_isspace(*pair)) {
+            pair++;
+        }
+        if (strncmp(pair, cv->prefix, cv->len)) {
+            continue;
+        }
+        value = pair + cv->len;
+        for (i = 0; i < cv->values->nelts; i++) {
+            if (!strcmp(APR_ARRAY_IDX(cv->values, i, const char *), value)) {
+                break;
+            }
+        }
+        if (i == cv->values->nelts) {
+            APR_ARRAY_PUSH(cv->values, const char *) = value;
+        }
+    }
+    return 1;
+}
+
+/* A cookie value decoded as mod_session decodes its session ("k=v&k=v",
+ * each part url-encoded, "expiry" in microseconds); 0 when it has expired. */
+static int atl_cookie_decode(apr_table_t *entries, apr_time_t *expiry, apr_pool_t *p,
+                             const char *value)
+{
+    char *copy = apr_pstrdup(p, value), *last, *pair;
+
+    *expiry = 0;
+    for (pair = apr_strtok(copy, "&", &last); pair; pair = apr_strtok(NULL, "&", &last)) {
+        char *eq = strchr(pair, '=');
+
+        if (!eq || eq == pair || !eq[1]) {
+            continue;
+        }
+        *eq = '\0';
+        if (ap_unescape_urlencoded(pair) != OK || ap_unescape_urlencoded(eq + 1) != OK) {
+            continue;
+        }
+        if (!strcmp(pair, "expiry")) {
+            *expiry = (apr_time_t)apr_atoi64(eq + 1);
+        }
+        else {
+            apr_table_set(entries, pair, eq + 1);
+        }
+    }
+    return !*expiry || *expiry >= apr_time_now();
+}
+
+static atl_identity_t *atl_unseal_login(request_rec *r, const atl_srv_conf *c,
+                                        const char *sealed);
+
+/* What one value of the session cookie holds of the module's. */
+typedef struct {
+    const char *value;
+    apr_table_t *entries;
+    apr_time_t expiry;
+    atl_identity_t *login; /* NULL: no login that unseals */
+    int ours;              /* a value of the module unseals */
+} atl_cookie_candidate_t;
+
+static void atl_cookie_examine(atl_cookie_candidate_t *cand, request_rec *r,
+                               const atl_srv_conf *c)
+{
+    const char *login, *pending, *post, *plain;
+    apr_size_t len;
+
+    cand->entries = apr_table_make(r->pool, 4);
+    cand->login = NULL;
+    cand->ours = 0;
+    if (!atl_cookie_decode(cand->entries, &cand->expiry, r->pool, cand->value)) {
+        return; /* expired: mod_session would not load it either */
+    }
+    login = apr_table_get(cand->entries, ATL_SESSION_LOGIN);
+    pending = apr_table_get(cand->entries, ATL_SESSION_PENDING);
+    post = apr_table_get(cand->entries, ATL_SESSION_POST);
+    if (login && *login) {
+        cand->login = atl_unseal_login(r, c, login);
+    }
+    cand->ours =
+        cand->login
+        || (pending && *pending
+            && atl_unseal(&plain, &len, r->pool, c->keys, c->purpose_pending, pending)
+                   == APR_SUCCESS)
+        || (post && *post
+            && atl_unseal(&plain, &len, r->pool, c->keys, atl_purpose(r->pool, c, "post"),
+                          post)
+                   == APR_SUCCESS);
+}
+
+/* With SessionCookieRemove On, mod_session_cookie removes its cookie from
+ * the request, but not when it came twice: the module does it then, so
+ * that the values never reach CGI programs or backends. */
+static int atl_cookie_strip(void *ctx, const char *key, const char *header)
+{
+    atl_cookie_values_t *cv = ctx;
+    char *copy = apr_pstrdup(cv->r->pool, header), *last, *pair;
+    const char *kept = NULL;
+
+    for (pair = apr_strtok(copy, ",;", &last); pair;
+         pair = apr_strtok(NULL, ",;", &last)) {
+        while (apr_isspace(*pair)) {
+            pair++;
+        }
+        if (*pair && strncmp(pair, cv->prefix, cv->len)) {
+            kept = kept ? apr_pstrcat(cv->r->pool, kept, "; ", pair, NULL) : pair;
+        }
+    }
+    if (kept) {
+        apr_table_addn(cv->stripped, key, kept);
+    }
+    return 1;
+}
+
+static void atl_session_duplicates(request_rec *r, session_rec *z, atl_req_t *chain)
+{
+    const atl_srv_conf *c = atl_srv(r->server);
+    int remove = 0;
+    const char *name = atl_session_cookie_name(r, &remove);
+    atl_cookie_values_t cv;
+    atl_cookie_candidate_t *cands, *chosen = NULL;
+    int i, n;
+
+    if (!name || !c || !c->keys || !apr_is_empty_table(z->entries)) {
+        return; /* mod_session_cookie found one value (or none) */
+    }
+    cv.r = r;
+    cv.prefix = apr_pstrcat(r->pool, name, "=", NULL);
+    cv.len = strlen(cv.prefix);
+    cv.values = apr_array_make(r->pool, 2, sizeof(const char *));
+    apr_table_do(atl_cookie_values_of, &cv, r->headers_in, "Cookie", "Cookie2", NULL);
+    n = cv.values->nelts;
+    if (n < 2) {
+        return;
+    }
+    if (remove) {
+        cv.stripped = apr_table_make(r->pool, 2);
+        apr_table_do(atl_cookie_strip, &cv, r->headers_in, "Cookie", "Cookie2", NULL);
+        apr_table_unset(r->headers_in, "Cookie");
+        apr_table_unset(r->headers_in, "Cookie2");
+        apr_table_overlap(r->headers_in, cv.stripped, APR_OVERLAP_TABLES_SET);
+    }
+    cands = apr_pcalloc(r->pool, n * sizeof(*cands));
+    for (i = 0; i < n; i++) {
+        cands[i].value = APR_ARRAY_IDX(cv.values, i, const char *);
+        atl_cookie_examine(&cands[i], r, c);
+    }
+    /* The login, if any: two of different accounts cannot be told apart;
+     * of the same account, the newest. Else the first value of ours. */
+    for (i = 0; i < n; i++) {
+        atl_identity_t *id = cands[i].login;
+
+        if (!id) {
+            continue;
+        }
+        if (chosen && chosen->login
+            && strcmp(chosen->login->f[ATL_F_ACCOUNT_ID], id->f[ATL_F_ACCOUNT_ID])) {
+            chain->tossed = name;
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                          "ATL00623: the session cookie %s came %d times, with the "
+                          "logins of two different accounts: neither is used",
+                          ap_escape_logitem(r->pool, name), n);
+            return;
+        }
+        if (!chosen || !chosen->login || id->login_time > chosen->login->login_time) {
+            chosen = &cands[i];
+        }
+    }
+    for (i = 0; !chosen && i < n; i++) {
+        if (cands[i].ours) {
+            chosen = &cands[i];
+        }
+    }
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
+                  "ATL00622: the session cookie %s came %d times with different "
+                  "values (one planted from another subdomain or over plain http?): "
+                  "%s; a __Host- cookie name prevents this",
+                  ap_escape_logitem(r->pool, name), n,
+                  chosen ? "the one that holds this site's sealed values is used, "
+                           "the others are ignored"
+                         : "none holds this site's sealed values: all are ignored");
+    if (chosen) {
+        /* The session mod_session would have loaded from that value alone. */
+        apr_table_overlap(z->entries, chosen->entries, APR_OVERLAP_TABLES_SET);
+        z->expiry = chosen->expiry ? chosen->expiry : z->expiry;
+    }
+}
+
+const char *atl_session_cookie_tossed(request_rec *r)
+{
+    return atl_req(atl_initial(r))->tossed;
+}
+
 session_rec *atl_load_session(request_rec *r)
 {
     atl_req_t *chain = atl_req(atl_initial(r));
@@ -129,87 +384,8 @@ session_rec *atl_load_session(request_rec *r)
         return NULL;
     }
     chain->z = z;
+    atl_session_duplicates(r, z, chain);
     return z;
-}
-
-/* Whether a cookie value carries the module's values, the way
- * mod_session_cookie writes them: "atl=...&...". */
-static int atl_cookie_is_ours(const char *v, apr_size_t len)
-{
-    static const char *const keys[] = {ATL_SESSION_LOGIN "=", ATL_SESSION_LOGIN_V1 "=",
-                                       ATL_SESSION_PENDING "="};
-    apr_size_t i, k;
-
-    for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-        apr_size_t n = strlen(keys[k]);
-
-        for (i = 0; i + n <= len; i++) {
-            if ((i == 0 || v[i - 1] == '&') && !memcmp(v + i, keys[k], n)) {
-                return 1;
-            }
-        }
-    }
-    return 0;
-}
-
-typedef struct {
-    apr_pool_t *p;
-    apr_hash_t *count; /* name -> (apr_uintptr_t) times seen */
-    apr_hash_t *ours;  /* names of which a value carries the module's */
-} atl_cookie_scan_t;
-
-static int atl_cookie_scan(void *ctx, const char *key, const char *header)
-{
-    atl_cookie_scan_t *scan = ctx;
-    const char *s = header;
-
-    while (*s) {
-        const char *name, *end, *eq, *val;
-        apr_size_t nlen;
-
-        while (*s == ' ' || *s == ';' || *s == '\t' || *s == ',') {
-            s++;
-        }
-        name = s;
-        end = s + strcspn(s, ";,");
-        eq = memchr(name, '=', end - name);
-        s = end;
-        if (!eq || eq == name) {
-            continue;
-        }
-        nlen = eq - name;
-        while (nlen && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t')) {
-            nlen--;
-        }
-        val = eq + 1;
-        apr_hash_set(scan->count, apr_pstrmemdup(scan->p, name, nlen), nlen,
-                     (void *)((apr_uintptr_t)apr_hash_get(scan->count, name, nlen) + 1));
-        if (atl_cookie_is_ours(val, end - val)) {
-            apr_hash_set(scan->ours, apr_pstrmemdup(scan->p, name, nlen), nlen, "1");
-        }
-    }
-    return 1;
-}
-
-const char *atl_session_cookie_tossed(request_rec *r)
-{
-    atl_cookie_scan_t scan;
-    apr_hash_index_t *hi;
-
-    scan.p = r->pool;
-    scan.count = apr_hash_make(r->pool);
-    scan.ours = apr_hash_make(r->pool);
-    apr_table_do(atl_cookie_scan, &scan, r->headers_in, "Cookie", NULL);
-    for (hi = apr_hash_first(r->pool, scan.ours); hi; hi = apr_hash_next(hi)) {
-        const void *name;
-        apr_ssize_t nlen;
-
-        apr_hash_this(hi, &name, &nlen, NULL);
-        if ((apr_uintptr_t)apr_hash_get(scan.count, name, nlen) > 1) {
-            return name;
-        }
-    }
-    return NULL;
 }
 
 static const char *atl_session_value(request_rec *r, session_rec *z, const char *key)
@@ -260,6 +436,39 @@ int atl_commit(request_rec *r, int status)
     return status;
 }
 
+/* A sealed login value unsealed and decoded (NULL: not readable). */
+static atl_identity_t *atl_unseal_login(request_rec *r, const atl_srv_conf *c,
+                                        const char *sealed)
+{
+    atl_identity_t *id;
+    const char *plain;
+    apr_size_t len;
+
+    if ((id = atl_logincache_get(atl_logins, r->pool, c->keys, c->purpose_login, sealed))
+        != NULL) {
+        /* This very value unsealed and decoded before: the same login.
+         * What depends on the time is checked by the caller. */
+        return id;
+    }
+    if (atl_unseal(&plain, &len, r->pool, c->keys, c->purpose_login, sealed)
+        != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "ATL00010: the session's login value does not unseal "
+                      "(edited, sealed with another AtlassianSessionSecret or for "
+                      "another AtlassianClientID): treated as not logged in");
+        return NULL;
+    }
+    if (atl_identity_decode(&id, r->pool, plain, len) != APR_SUCCESS
+        || !id->f[ATL_F_ACCOUNT_ID]) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      "ATL00011: the session's login value is not readable: "
+                      "treated as not logged in");
+        return NULL;
+    }
+    atl_logincache_put(atl_logins, c->keys, c->purpose_login, sealed, id);
+    return id;
+}
+
 /* The login stored in the session, or NULL (not logged in, expired, or a
  * value this module did not write). */
 /* The login the session holds, unsealed and decoded once per chain of
@@ -268,8 +477,7 @@ static atl_identity_t *atl_read_login(request_rec *r, session_rec *z,
                                       const atl_srv_conf *c)
 {
     atl_req_t *chain = atl_req(atl_initial(r));
-    const char *sealed, *plain;
-    apr_size_t len;
+    const char *sealed;
     atl_identity_t *id = NULL;
 
     if (chain->login_read && chain->z == z) {
@@ -279,31 +487,8 @@ static atl_identity_t *atl_read_login(request_rec *r, session_rec *z,
     if (!sealed) {
         sealed = atl_session_value(r, z, ATL_SESSION_LOGIN_V1);
     }
-    if (!sealed) {
-        /* nothing to read */
-    }
-    else if ((id = atl_logincache_get(atl_logins, r->pool, c->keys, c->purpose_login,
-                                      sealed))
-             != NULL) {
-        /* This very value unsealed and decoded before: the same login.
-         * What depends on the time is checked by the caller. */
-    }
-    else if (atl_unseal(&plain, &len, r->pool, c->keys, c->purpose_login, sealed)
-             != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "ATL00010: the session's login value does not unseal "
-                      "(edited, sealed with another AtlassianSessionSecret or for "
-                      "another AtlassianClientID): treated as not logged in");
-    }
-    else if (atl_identity_decode(&id, r->pool, plain, len) != APR_SUCCESS
-             || !id->f[ATL_F_ACCOUNT_ID]) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "ATL00011: the session's login value is not readable: "
-                      "treated as not logged in");
-        id = NULL;
-    }
-    else {
-        atl_logincache_put(atl_logins, c->keys, c->purpose_login, sealed, id);
+    if (sealed) {
+        id = atl_unseal_login(r, c, sealed);
     }
     if (chain->z == z) {
         chain->login = id;
@@ -312,18 +497,27 @@ static atl_identity_t *atl_read_login(request_rec *r, session_rec *z,
     return id;
 }
 
-atl_identity_t *atl_load_identity(request_rec *r, session_rec *z, const atl_srv_conf *c,
-                                  const atl_dir_conf *d)
+int atl_login_expired(request_rec *r, const atl_identity_t *id, const atl_dir_conf *d)
 {
-    atl_identity_t *id = atl_read_login(r, z, c);
     apr_int64_t lifetime = d->lifetime > 0 ? d->lifetime : ATL_DEFAULT_LIFETIME;
     apr_int64_t now = atl_now();
 
-    if (id && (id->login_time > now + 60 || now - id->login_time >= lifetime)) {
+    if (id->login_time > now + 60 || now - id->login_time >= lifetime) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "ATL00012: the login is older than AtlassianSessionLifetime "
                       "(%" APR_INT64_T_FMT " s): a new login is needed",
                       lifetime);
+        return 1;
+    }
+    return 0;
+}
+
+atl_identity_t *atl_load_identity(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                                  const atl_dir_conf *d)
+{
+    atl_identity_t *id = atl_read_login(r, z, c);
+
+    if (id && atl_login_expired(r, id, d)) {
         return NULL;
     }
     /* AtlassianRefresh: fresh tokens, or none that has expired. */

@@ -44,6 +44,10 @@ typedef struct {
     /* Kept on the first request of a chain: the sites whose group
      * membership could not be read for it (see mod_atl_groups.c). */
     apr_array_header_t *group_fails;
+    /* Kept on the first request of a chain: the session cookie's name when
+     * it came with the logins of two different accounts (see
+     * atl_session_cookie_tossed). */
+    const char *tossed;
     /* What atl_export left in this request's tables (mod_atl_export.c). */
     struct atl_export_snap_t *snap;
 } atl_req_t;
@@ -65,12 +69,19 @@ atl_identity_t *atl_get_identity(request_rec *r);
  * here: "Session On" or a store is missing). */
 session_rec *atl_load_session(request_rec *r);
 
-/* The name of a cookie that carries the module's values and that the
- * browser sent twice (a second one planted from a sibling domain or over
- * plain http: mod_session then ignores both), or NULL. */
+/* After atl_load_session: the name of the session cookie (SessionCookieName)
+ * when the browser sent it with two values that both unseal as logins of
+ * different accounts (one planted from a sibling domain or over plain
+ * http), or NULL. Values that do not unseal are ignored, and one value
+ * that holds the module's sealed values becomes the session; another
+ * application's cookies never count. */
 const char *atl_session_cookie_tossed(request_rec *r);
 apr_status_t atl_store_login(request_rec *r, session_rec *z, const char *sealed);
 int atl_commit(request_rec *r, int status);
+/* Whether the login is older than the AtlassianSessionLifetime of the
+ * location d (or from the future): each request, subrequests and internal
+ * redirects included, is held to the lifetime of its own location. */
+int atl_login_expired(request_rec *r, const atl_identity_t *id, const atl_dir_conf *d);
 atl_identity_t *atl_load_identity(request_rec *r, session_rec *z, const atl_srv_conf *c,
                                   const atl_dir_conf *d);
 apr_status_t atl_seal_login(const char **sealed, request_rec *r, const atl_srv_conf *c,

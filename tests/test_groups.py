@@ -264,3 +264,95 @@ def test_no_group_lines_no_group_calls(make_httpd, fake):
     assert "ATLASSIAN_SITES" not in r.env()
     assert not fake.requests("/oauth/token/accessible-resources")
     assert P.calls(fake, "jira") == 0 and P.calls(fake, "confluence") == 0
+
+
+# -- Require not atlassian-group: fails closed too ----------------------------------
+
+NOT_LOCATION = ('<Location /protected/authz/g-not/>\n  <RequireAll>\n'
+                '    Require valid-user\n'
+                '    Require not atlassian-group %s jira-admins\n'
+                '  </RequireAll>\n</Location>\n'
+                # The same negation, by <RequireNone>.
+                '<Location /protected/authz/g-none/>\n  <RequireAll>\n'
+                '    Require valid-user\n    <RequireNone>\n'
+                '      Require atlassian-group %s jira-admins\n'
+                '    </RequireNone>\n  </RequireAll>\n</Location>\n'
+                % (G.ACME_HOST, G.ACME_HOST))
+NEGATED = ["g-not", "g-none"]
+
+
+@pytest.fixture
+def gn(make_httpd, fake):
+    o = G.options(fake)
+    o["tail_extra"] += NOT_LOCATION
+    return make_httpd(**o)
+
+
+@pytest.mark.parametrize("loc", NEGATED)
+def test_negated_group_grants_and_refuses(gn, fake, loc):
+    P.set_groups(fake, G.ACME, jira=["jira-users"])
+    b = gn.browser()
+    r = G.login(b, G.page(loc))
+    assert r.status == 200 and r.text == "authorized\n", r
+    P.set_groups(fake, G.ACME, jira=[G.ADMINS])
+    b = gn.browser()
+    assert_refused_403(G.login(b, G.page(loc)))
+
+
+@pytest.mark.parametrize("loc", NEGATED)
+@pytest.mark.parametrize("mode", sorted(FAILURES))
+def test_negated_group_failure_fails_closed(gn, fake, mode, loc):
+    """When the membership cannot be read, "Require not atlassian-group"
+    does not let the user in (httpd would make its denial neutral, and
+    Require valid-user grant): the same status and log lines as the
+    positive form."""
+    status, line = FAILURES[mode]
+    P.set_groups(fake, G.ACME, jira=["jira-users"])
+    extra = {"status": 500, "body": "oops"} if mode == "raw" else {}
+    P.fail(fake, "jira", mode, **extra)
+    mark = gn.log_mark()
+    b = gn.browser()
+    r = G.login(b, G.page(loc))
+    assert r.status == status, r
+    assert "authorized" not in r.text
+    assert r.header("WWW-Authenticate") is None
+    assert "Group membership not available" in r.text, r.text
+    if status == 503:
+        assert 1 <= int(r.header("Retry-After")) <= 5
+    else:
+        assert r.header("Retry-After") is None
+    log_has(gn, line, mark)
+    log_has(gn, r"ATL00315: Require atlassian-group acme\.atlassian\.net: the "
+                r"membership of account \S+ is not known .*: not granted, %d" % status, mark)
+    log_has(gn, r"ATL00317: user \S+ is logged in, but a group membership .* %d, "
+                r"not 403" % status, mark)
+    # A page that needs no group is served.
+    assert b.get("/protected/cgi/printenv.cgi").status == 200
+
+
+def test_negated_group_timeout_is_504(make_httpd, fake):
+    o = G.options(fake, timeout=2)
+    o["tail_extra"] += NOT_LOCATION
+    h = make_httpd(**o)
+    P.set_groups(fake, G.ACME, jira=["jira-users"])
+    P.fail(fake, "jira", "stall", delay=5)
+    b = h.browser()
+    r = G.login(b, G.page("g-not"))
+    assert r.status == 504, r
+    assert "authorized" not in r.text
+
+
+def test_negated_group_recheck_failure_fails_closed(make_httpd, fake):
+    """The same when the membership is checked again after
+    AtlassianGroupCheckInterval."""
+    o = G.options(fake, interval=1)
+    o["tail_extra"] += NOT_LOCATION
+    h = make_httpd(**o)
+    P.set_groups(fake, G.ACME, jira=["jira-users"])
+    b = h.browser()
+    assert G.login(b, G.page("g-not")).status == 200
+    P.fail(fake, "jira", "raw", status=500, body="oops")
+    time.sleep(1.2)
+    r = b.get(G.page("g-not"))
+    assert r.status == 502, r
+    assert "authorized" not in r.text

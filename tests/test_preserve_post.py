@@ -10,6 +10,8 @@ import re
 import time
 import urllib.parse
 
+import pytest
+
 import atlharness as H
 
 # /protected/post/ is the CGI directory (a ScriptAlias of the harness).
@@ -83,8 +85,16 @@ def _cookie_has_post(b):
     return "atlassian-post" in urllib.parse.unquote(b.cookies.get(H.COOKIE, ""))
 
 
-def _post(b, url=URL, body=BODY, ctype=FORM, **kw):
-    return b.post(url, body=body, headers={"Content-Type": ctype}, **kw)
+def _post(b, url=URL, body=BODY, ctype=FORM, origin=True, **kw):
+    """A form POST; by default from a page of this site (the Origin a
+    browser sends); origin=False: without any header that tells where
+    from, or a dict of the headers that do."""
+    headers = {"Content-Type": ctype}
+    if origin is True:
+        headers["Origin"] = b.httpd.base
+    elif origin:
+        headers.update(origin)
+    return b.post(url, body=body, headers=headers, **kw)
 
 
 def _authorize(b, r):
@@ -175,6 +185,7 @@ def test_not_kept_gets_401(httpd, fake):
     _assert_401(b, _post(b, body="a=%00b"))
     # Not a browser navigation.
     _assert_401(b, b.post(URL, body=BODY, headers={"Content-Type": FORM,
+                                                   "Origin": h.base,
                                                    "X-Requested-With": "XMLHttpRequest"}))
     # Without the directive (the default): 401, as for any POST.
     _assert_401(b, _post(b, url="/protected/cgi/echo.cgi"))
@@ -211,12 +222,14 @@ def test_keepalive_after_unread_body(httpd, fake):
     try:
         big = ("text=" + "z" * 9000).encode()
         conn.request("POST", URL, body=big, headers={"Content-Type": FORM,
+                                                     "Origin": h.base,
                                                      "Accept": H.BROWSER_ACCEPT})
         r = conn.getresponse()
         r.read()
         assert r.status == 401
         conn.request("POST", "/protected/post/echo.cgi", body=b"a=1",
-                     headers={"Content-Type": FORM, "Accept": H.BROWSER_ACCEPT})
+                     headers={"Content-Type": FORM, "Origin": h.base,
+                              "Accept": H.BROWSER_ACCEPT})
         r = conn.getresponse()
         r.read()
         assert r.status == 302
@@ -253,3 +266,153 @@ def test_logout_forgets_it(httpd, fake):
     assert r.status == 302, r
     assert not _cookie_has_post(b)
     assert b.get(cb).status == 400
+
+
+# -- only a same-origin POST is kept ---------------------------------------------
+
+CROSS_SITE = [
+    ("sec-fetch-site cross-site", {"Sec-Fetch-Site": "cross-site"}),
+    ("sec-fetch-site same-site", {"Sec-Fetch-Site": "same-site"}),
+    ("sec-fetch-site none", {"Sec-Fetch-Site": "none"}),
+    # Sec-Fetch-Site decides when present, whatever the Origin says.
+    ("sec-fetch-site beats origin", {"Sec-Fetch-Site": "cross-site", "Origin": "SELF"}),
+    ("origin of another site", {"Origin": "https://evil.example"}),
+    ("origin null", {"Origin": "null"}),
+    ("origin with another port", {"Origin": "http://127.0.0.1:1"}),
+    ("origin with another scheme", {"Origin": "https://127.0.0.1:PORT"}),
+    # Origin decides before Referer.
+    ("origin beats referer", {"Origin": "https://evil.example", "Referer": "SELF/form"}),
+    ("referer of another site", {"Referer": "https://evil.example/form.html"}),
+    ("no evidence at all", {}),
+]
+
+
+def _headers(h, d):
+    return {k: v.replace("SELF", h.base).replace("PORT", str(h.port)) for k, v in d.items()}
+
+
+@pytest.mark.parametrize("name,headers", CROSS_SITE, ids=[c[0] for c in CROSS_SITE])
+def test_cross_site_post_not_kept(httpd, fake, name, headers):
+    """Another site's form (a SameSite=Lax cookie stays home) gets the 401
+    of AtlassianPreservePost Off: no login starts, no Set-Cookie, nothing of
+    the session changes."""
+    h = httpd
+    b = h.browser()
+    b.login()  # the user's login, which the cross-site POST does not carry
+    mark = h.log_mark()
+    r = _post(b, origin=_headers(h, headers), cookies=False)
+    assert r.status == 401, r
+    assert r.header("WWW-Authenticate") == 'Atlassian realm="%s"' % H.REALM, r.headers
+    # No new session over the user's: the login goes on.
+    assert r.header("Set-Cookie") is None, r.headers
+    assert b.get("/protected/cgi/printenv.cgi").env()["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
+    assert re.search(r"\[auth_atlassian:info\].*ATL00620: a form POST that needs a login "
+                     r"is not kept \(AtlassianPreservePost\): it is not a same-origin POST",
+                     h.wait_log(r"ATL00620", mark))
+
+
+def test_cross_site_post_leaves_the_session(httpd, fake):
+    """A browser that sends its session cookie along (SameSite=None) keeps
+    the session it had: a login on its way ends as it would have, and the
+    cross-site POST is neither kept nor sent anywhere."""
+    h = httpd
+    before = _post_count(h)
+    b = h.browser()
+    q = b.start_login("/protected/cgi/printenv.cgi")
+    jar = dict(b.cookies)
+    r = _post(b, origin={"Origin": "https://evil.example"})
+    assert r.status == 401, r
+    assert r.header("Set-Cookie") is None, r.headers
+    assert b.cookies == jar
+    cb = b.authorize(q["_location"])
+    b.finish_login(cb, "/protected/cgi/printenv.cgi")
+    env = b.get("/protected/cgi/printenv.cgi").env()
+    assert env["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
+    assert _post_count(h) == before
+
+
+SAME_ORIGIN = [
+    ("sec-fetch-site same-origin", {"Sec-Fetch-Site": "same-origin", "Origin": "null"}),
+    ("origin", {"Origin": "SELF"}),
+    ("origin, host in capitals", {"Origin": "HTTP://127.0.0.1:PORT"}),
+    ("referer", {"Referer": "SELF/public/form.html?x=1"}),
+]
+
+
+@pytest.mark.parametrize("name,headers", SAME_ORIGIN, ids=[c[0] for c in SAME_ORIGIN])
+def test_same_origin_post_kept(httpd, fake, name, headers):
+    h = httpd
+    b = h.browser()
+    cb = _authorize(b, _post(b, origin=_headers(h, headers)))
+    assert _cookie_has_post(b)
+    page = b.get(cb)
+    assert page.status == 200, page
+    f = _Form()
+    f.feed(page.text)
+    assert f.forms[0]["action"] == URL
+    assert f.fields == [("hidden", k, v) for k, v in FIELDS], f.fields
+
+
+def test_long_url_not_kept(httpd, fake):
+    """A POST whose URL the pending login cannot hold (over 512 characters)
+    would come back to "/", and its form be sent there: it is not kept."""
+    h = httpd
+    b = h.browser()
+    mark = h.log_mark()
+    _assert_401(b, _post(b, url="/protected/post/echo.cgi?pad=" + "p" * 600))
+    assert re.search(r"ATL00451: .*its URL is longer than 512 characters",
+                     h.wait_log(r"ATL00451: .*URL", mark))
+    # Just short enough: kept, and sent again to its own URL.
+    url = "/protected/post/echo.cgi?pad=" + "p" * (512 - len("/protected/post/echo.cgi?pad="))
+    cb = _authorize(b, _post(b, url=url))
+    page = b.get(cb)
+    f = _Form()
+    f.feed(page.text)
+    assert f.forms[0]["action"] == url
+
+
+UTF8_FIELDS = [("prénom", "été"), ("名前", "日本語 テキスト"), ("emoji", "\U0001F600"),
+               ("mixed", "a&b=c+d é")]
+
+
+def test_non_ascii_values_come_back_byte_for_byte(httpd, fake):
+    h = httpd
+    b = h.browser()
+    body = urllib.parse.urlencode(UTF8_FIELDS)
+    cb = _authorize(b, _post(b, body=body))
+    page = b.get(cb)
+    assert page.status == 200, page
+    f = _Form()
+    f.feed(page.text)
+    assert f.fields == [("hidden", k, v) for k, v in UTF8_FIELDS], f.fields
+    again = urllib.parse.urlencode([(n, v) for _, n, v in f.fields])
+    done = _post(b, f.forms[0]["action"], again)
+    assert done.status == 200, done
+    assert _echo(done)["BODY"] == body
+
+
+def test_non_utf8_values_not_kept(httpd, fake):
+    """A value in another charset cannot pass through the UTF-8 page whole."""
+    h = httpd
+    b = h.browser()
+    mark = h.log_mark()
+    _assert_401(b, _post(b, body="name=%E9t%E9"))
+    assert re.search(r"ATL00451: .*not well-formed form data in UTF-8",
+                     h.wait_log(r"ATL00451: .*UTF-8", mark))
+
+
+def test_origin_behind_a_tls_proxy(make_httpd, fake):
+    """Behind a proxy that ends TLS, this site's origin is what
+    "ServerName https://..." says, not the plain http of the last hop."""
+    h = make_httpd(server_extra="ServerName https://app.example:443\nUseCanonicalName On",
+                   protected_extra="AtlassianPreservePost On")
+    b = h.browser()
+    mark = h.log_mark()
+    r = _post(b, url="/protected/cgi/echo.cgi", cookies=False,
+              origin={"Origin": h.base})
+    assert r.status == 401, r
+    assert r.header("Set-Cookie") is None, r.headers
+    h.wait_log(r"ATL00620", mark)
+    r = _post(b, url="/protected/cgi/echo.cgi", origin={"Origin": "https://app.example"})
+    assert r.status == 302, r
+    assert _cookie_has_post(b)

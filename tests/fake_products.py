@@ -219,7 +219,7 @@ def dispatch(handler, url):
             doc = {"calls": st.counts, "groups": st.groups,
                    "account_groups": st.account_groups, "page_size": st.page_size,
                    "fail": st.failures}
-            return handler._send(200, json.dumps(doc))
+            return handler._send(200, json.dumps(doc, ensure_ascii=False))
     parts = url.path.split("/")
     # "", "ex", product, cloudid, rest...
     if len(parts) < 5 or parts[2] not in PRODUCTS or not parts[3]:
@@ -291,7 +291,7 @@ def dispatch(handler, url):
     elif mode == "raw":
         body = f.get("body", b"")
         if not isinstance(body, (str, bytes, bytearray)):
-            body = json.dumps(body)
+            body = json.dumps(body, ensure_ascii=False)
         return handler._send(int(f.get("status", 200)), body)
 
     if product == "jira":

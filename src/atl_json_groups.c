@@ -126,6 +126,7 @@ apr_status_t atl_json_parse_jira_groups(apr_array_header_t *groups, const char *
     json_object *o = NULL, *g, *items;
     apr_int64_t size = 0;
     apr_status_t rv;
+    size_t n;
 
     *errmsg = NULL;
     rv = atl_json_load_as(&o, errmsg, p, body, len, json_type_object, "Jira myself");
@@ -149,10 +150,41 @@ apr_status_t atl_json_parse_jira_groups(apr_array_header_t *groups, const char *
         rv = ATL_E_MALFORMED;
         goto done;
     }
+    /* Jira lists at most max-results groups (1,000) with the full size:
+     * the caller reads the whole list another way. */
+    n = json_object_array_length(items);
+    if (n > 0 && (apr_int64_t)n < size) {
+        *errmsg = apr_psprintf(p,
+                               "Jira groups.items holds %lu groups but the size is "
+                               "%" APR_INT64_T_FMT " (an incomplete list)",
+                               (unsigned long)n, size);
+        rv = ATL_E_GROUPS_INCOMPLETE;
+        goto done;
+    }
     rv = atl_json_groups_list(groups, errmsg, p, items, size, "groupId", 0,
                               "Jira groups.items", max);
 
 done:
+    if (o) {
+        json_object_put(o);
+    }
+    return rv;
+}
+
+apr_status_t atl_json_parse_jira_user_groups(apr_array_header_t *groups,
+                                             const char **errmsg, apr_pool_t *p,
+                                             const char *body, apr_size_t len, int max)
+{
+    json_object *o = NULL;
+    apr_status_t rv;
+
+    *errmsg = NULL;
+    rv = atl_json_load_as(&o, errmsg, p, body, len, json_type_array, "Jira user groups");
+    if (rv == APR_SUCCESS) {
+        rv = atl_json_groups_list(groups, errmsg, p, o,
+                                  (apr_int64_t)json_object_array_length(o), "groupId", 0,
+                                  "Jira user groups", max);
+    }
     if (o) {
         json_object_put(o);
     }

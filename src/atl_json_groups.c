@@ -29,8 +29,14 @@ static json_object *atl_json_groups_member(json_object *o, const char *key)
     return v;
 }
 
+/* A list size beyond this is not believed (no list is that long); json-c
+ * versions differ in how they keep integers past int64 (0.16 saturates,
+ * 0.18 makes a double), and both are refused alike. */
+#define ATL_JSON_GROUPS_MAX_SIZE 1000000000
+
 /* The non-negative integer *n of member key of o. Doubles ("3.0"), strings,
- * negative numbers and absence are refused. */
+ * negative numbers, sizes above ATL_JSON_GROUPS_MAX_SIZE and absence are
+ * refused. */
 static int atl_json_groups_count(apr_int64_t *n, json_object *o, const char *key)
 {
     json_object *v = atl_json_groups_member(o, key);
@@ -38,10 +44,8 @@ static int atl_json_groups_count(apr_int64_t *n, json_object *o, const char *key
     if (v == NULL || !json_object_is_type(v, json_type_int)) {
         return 0;
     }
-    /* json-c keeps integers beyond int64 as uint64, and get_int64 answers
-     * INT64_MAX for them: far more than any list, so never "complete". */
     *n = json_object_get_int64(v);
-    return *n >= 0;
+    return *n >= 0 && *n <= ATL_JSON_GROUPS_MAX_SIZE;
 }
 
 /* The groups of the array items, checked against size (what the answer
@@ -140,7 +144,7 @@ apr_status_t atl_json_parse_jira_groups(apr_array_header_t *groups, const char *
         goto done;
     }
     if (!atl_json_groups_count(&size, g, "size")) {
-        *errmsg = "Jira groups.size is not a non-negative integer";
+        *errmsg = "Jira groups.size is not a plausible non-negative integer";
         rv = ATL_E_MALFORMED;
         goto done;
     }
@@ -215,7 +219,7 @@ apr_status_t atl_json_parse_confluence_groups(apr_array_header_t *groups,
         goto done;
     }
     if (!atl_json_groups_count(&size, o, "size")) {
-        *errmsg = "Confluence memberof size is not a non-negative integer";
+        *errmsg = "Confluence memberof size is not a plausible non-negative integer";
         rv = ATL_E_MALFORMED;
         goto done;
     }

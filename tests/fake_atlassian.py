@@ -52,7 +52,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import fake_control
 import fake_faults
 import fake_products
-from fake_data import DEFAULT_PROFILE, DEFAULT_SITES, USERS, dumps  # noqa: F401
+from fake_data import DEFAULT_PROFILE, DEFAULT_SITES, dumps  # noqa: F401 (tests use them from here)
 from fake_certs import make_certs  # noqa: F401 (tests and the demo use it from here)
 from fake_tokens import TokenStore, short_hash
 

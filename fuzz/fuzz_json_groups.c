@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     p = fuzz_pool();
-    which = data[0] % 3;
+    which = data[0] % 4;
     body = fuzz_bytes(p, data + 1, size - 1);
     groups = apr_array_make(p, 4, sizeof(atl_group_t));
     /* One group already there: a failure must leave it alone. */
@@ -68,6 +68,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     else if (which == 1) {
         rv = atl_json_parse_confluence_groups(groups, &next, &errmsg, p, body, size - 1,
                                               64);
+    }
+    else if (which == 3) {
+        rv = atl_json_parse_jira_user_groups(groups, &errmsg, p, body, size - 1, 64);
     }
     else {
         msg = atl_json_product_message(p, body, size - 1);

@@ -205,8 +205,9 @@ static apr_status_t atl_groups_get(atl_http_response_t **resp, const char **reas
     return rv;
 }
 
-/* The value of "start" in the query of a paging link; -1 when there is
- * none or it is not a plain decimal number within bounds. */
+/* The value of "start" in the query of a paging link: -1 when there is
+ * none, -2 when it is not a plain decimal number within bounds or is given
+ * twice. */
 static apr_int64_t atl_groups_link_start(apr_pool_t *p, const char *link)
 {
     const char *q = strchr(link, '?');
@@ -232,20 +233,166 @@ static apr_int64_t atl_groups_link_start(apr_pool_t *p, const char *link)
         }
         v = item + 6;
         if (!apr_isdigit(*v) || strlen(v) > 10) {
-            return -1;
+            return -2;
         }
         n = apr_strtoi64(v, &end, 10);
         if (*end != '\0' || n > ATL_GROUPS_MAX_START || start >= 0) {
             /* Not a number, too large, or given twice. */
-            return -1;
+            return -2;
         }
         start = n;
     }
     return start;
 }
 
+/* Whether path climbs out of where it starts: a "." or ".." segment, or
+ * one written with %2e (a server may decode it before it resolves). */
+static int atl_groups_path_climbs(const char *path)
+{
+    const char *c;
+
+    for (c = path; *c; c++) {
+        if (c[0] == '%' && c[1] == '2' && (c[2] == 'e' || c[2] == 'E')) {
+            return 1;
+        }
+        if (c[0] == '/' && c[1] == '.'
+            && (c[2] == '/' || c[2] == '\0' || c[2] == '?'
+                || (c[2] == '.' && (c[3] == '/' || c[3] == '\0' || c[3] == '?')))) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The URL of the next page from Confluence's _links.next, as given:
+ * relative to the wiki base of the site through the gateway
+ * (<api>/ex/confluence/<cloudid>/wiki), as the site's answers are;
+ * "/wiki/..." and "/ex/confluence/<cloudid>/..." relative to the gateway;
+ * or absolute. The result must stay on the configured API host (scheme,
+ * host and port) and below the site's wiki path: the user's token goes
+ * nowhere else, and no other site's list is mixed in. NULL with *why when
+ * it does not. */
+static const char *atl_groups_next_url(const char **why, apr_pool_t *p,
+                                       const char *api_url, const char *site_path,
+                                       const char *link)
+{
+    const char *c, *abs, *wiki;
+    apr_uri_t api, next;
+
+    for (c = link; *c; c++) {
+        if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f) {
+            *why = "it is not a plain URL";
+            return NULL;
+        }
+    }
+    memset(&api, 0, sizeof(api));
+    if (apr_uri_parse(p, api_url, &api) != APR_SUCCESS || !api.scheme || !api.hostname) {
+        *why = "the API URL does not parse";
+        return NULL;
+    }
+    if (!api.port) {
+        api.port = apr_uri_port_of_scheme(api.scheme);
+    }
+    wiki = apr_pstrcat(p, site_path, "/wiki", NULL);
+    if (!strncmp(link, "//", 2)) {
+        *why = "it names another host";
+        return NULL;
+    }
+    if (*link == '/') {
+        const char *origin =
+            apr_uri_unparse(p, &api, APR_URI_UNP_OMITUSERINFO | APR_URI_UNP_OMITPATHINFO);
+
+        if (!strncmp(link, site_path, strlen(site_path))
+            && link[strlen(site_path)] == '/') {
+            abs = apr_pstrcat(p, origin, link, NULL);
+        }
+        else if (!strncmp(link, "/ex/", 4)) {
+            *why = "it names another product or site of the gateway";
+            return NULL;
+        }
+        else if (!strncmp(link, "/wiki/", 6)) {
+            abs = apr_pstrcat(p, origin, site_path, link, NULL);
+        }
+        else {
+            abs = apr_pstrcat(p, origin, wiki, link, NULL);
+        }
+    }
+    else if (strstr(link, "://") == NULL) {
+        abs = apr_pstrcat(
+            p,
+            apr_uri_unparse(p, &api, APR_URI_UNP_OMITUSERINFO | APR_URI_UNP_OMITPATHINFO),
+            wiki, "/", link, NULL);
+    }
+    else {
+        abs = link;
+    }
+    memset(&next, 0, sizeof(next));
+    if (apr_uri_parse(p, abs, &next) != APR_SUCCESS || !next.scheme || !next.hostname) {
+        *why = "it does not parse";
+        return NULL;
+    }
+    if (!next.port) {
+        next.port = apr_uri_port_of_scheme(next.scheme);
+    }
+    if (apr_cstr_casecmp(next.scheme, api.scheme)
+        || apr_cstr_casecmp(next.hostname, api.hostname) || next.port != api.port
+        || next.user || next.password) {
+        *why = "it leaves the configured API host (AtlassianAPIURL)";
+        return NULL;
+    }
+    if (!next.path || strncmp(next.path, wiki, strlen(wiki))
+        || next.path[strlen(wiki)] != '/' || atl_groups_path_climbs(next.path)) {
+        *why = "it leaves the site's Confluence path";
+        return NULL;
+    }
+    /* Rebuilt on the API URL as configured, without a fragment. */
+    api.path = next.path;
+    api.query = next.query;
+    api.fragment = NULL;
+    return apr_uri_unparse(p, &api, APR_URI_UNP_OMITUSERINFO);
+}
+
+/* Jira's complete list when myself?expand=groups was cut short: GET
+ * /rest/api/3/user/groups?accountId=<id> (scope read:jira-user, or
+ * read:group:jira; the "Browse users and groups" global permission, 403
+ * without it). It fails as the cut list would (ATL_E_MALFORMED), but for a
+ * rate limit or a timeout, which say when to ask again. */
+static apr_status_t atl_groups_jira_all(const char **reason, atl_groups_call_t *call,
+                                        const char *site_url, const char *account_id,
+                                        const char *cut)
+{
+    apr_pool_t *p = call->p;
+    atl_http_response_t *resp = NULL;
+    const char *url, *why = NULL, *errmsg = NULL;
+    apr_status_t rv;
+
+    if (account_id == NULL || *account_id == '\0') {
+        *reason = apr_psprintf(p, "%s; no account id to read the complete list", cut);
+        return ATL_E_MALFORMED;
+    }
+    url = apr_pstrcat(p, site_url, "/rest/api/3/user/groups?accountId=",
+                      apr_pescape_urlencoded(p, account_id), NULL);
+    rv = atl_groups_get(&resp, &why, call, url);
+    if (rv == APR_SUCCESS) {
+        call->res->groups->nelts = 0;
+        rv = atl_json_parse_jira_user_groups(call->res->groups, &errmsg, p, resp->body,
+                                             resp->body_len, ATL_GROUPS_MAX_GROUPS);
+        if (rv == APR_SUCCESS) {
+            return APR_SUCCESS;
+        }
+        why = apr_psprintf(p, "jira groups %s: %s", atl_groups_log_url(p, url), errmsg);
+    }
+    *reason = apr_psprintf(p,
+                           "%s; the complete list failed too (it needs the \"Browse "
+                           "users and groups\" global permission in Jira): %s",
+                           cut, why);
+    return rv == ATL_E_RATELIMIT || rv == ATL_E_TIMEOUT || rv == ATL_E_TOOBIG
+               ? rv
+               : ATL_E_MALFORMED;
+}
+
 static apr_status_t atl_groups_jira(const char **reason, atl_groups_call_t *call,
-                                    const char *site_url)
+                                    const char *site_url, const char *account_id)
 {
     atl_http_response_t *resp = NULL;
     const char *url, *errmsg = NULL;
@@ -260,40 +407,46 @@ static apr_status_t atl_groups_jira(const char **reason, atl_groups_call_t *call
             *reason = apr_psprintf(call->p, "jira groups %s: %s",
                                    atl_groups_log_url(call->p, url), errmsg);
         }
+        if (rv == ATL_E_GROUPS_INCOMPLETE) {
+            rv = atl_groups_jira_all(reason, call, site_url, account_id, *reason);
+        }
     }
     return rv;
 }
 
+/* Confluence's memberof, page after page, following _links.next as
+ * given (atl_groups_next_url says where it may lead). */
 static apr_status_t atl_groups_confluence(const char **reason, atl_groups_call_t *call,
-                                          const char *site_url, const char *account_id)
+                                          const char *site_url, const char *site_path,
+                                          const char *account_id)
 {
     apr_pool_t *p = call->p;
     int max_pages = call->c->max_pages;
-    const char *account = apr_pescape_urlencoded(p, account_id);
+    apr_array_header_t *seen = apr_array_make(p, 4, sizeof(const char *));
+    const char *url;
     apr_int64_t start = 0;
     int page;
 
     if (max_pages <= 0 || max_pages > ATL_GROUPS_MAX_PAGES) {
         max_pages = ATL_GROUPS_MAX_PAGES;
     }
+    url = apr_psprintf(p,
+                       "%s/wiki/rest/api/user/memberof?accountId=%s"
+                       "&start=0&limit=%d",
+                       site_url, apr_pescape_urlencoded(p, account_id),
+                       ATL_GROUPS_PAGE_LIMIT);
     for (page = 0;; page++) {
         atl_http_response_t *resp = NULL;
-        const char *url, *next = NULL, *errmsg = NULL;
+        const char *next = NULL, *errmsg = NULL, *why = NULL, *next_url;
         apr_int64_t next_start;
         apr_status_t rv;
+        int i;
 
         if (page >= max_pages) {
-            *reason = apr_psprintf(p, "confluence groups: more than %d pages of %d",
-                                   max_pages, ATL_GROUPS_PAGE_LIMIT);
+            *reason = apr_psprintf(p, "confluence groups: more than %d pages", max_pages);
             return ATL_E_MALFORMED;
         }
-        /* The next page is asked for by its start only: a link from the
-         * answer is never followed as it is, so the token goes nowhere
-         * but the gateway. */
-        url = apr_psprintf(p,
-                           "%s/wiki/rest/api/user/memberof?accountId=%s"
-                           "&start=%" APR_INT64_T_FMT "&limit=%d",
-                           site_url, account, start, ATL_GROUPS_PAGE_LIMIT);
+        APR_ARRAY_PUSH(seen, const char *) = url;
         rv = atl_groups_get(&resp, reason, call, url);
         if (rv != APR_SUCCESS) {
             return rv;
@@ -309,15 +462,33 @@ static apr_status_t atl_groups_confluence(const char **reason, atl_groups_call_t
         if (next == NULL) {
             return APR_SUCCESS;
         }
-        next_start = atl_groups_link_start(p, next);
-        if (next_start <= start) {
+        next_url = atl_groups_next_url(&why, p, call->c->api_url, site_path, next);
+        if (next_url == NULL) {
             *reason = apr_psprintf(p,
-                                   "confluence groups %s: the next-page link has no "
-                                   "start beyond %" APR_INT64_T_FMT,
+                                   "confluence groups %s: the next-page link is not "
+                                   "followed: %s",
+                                   atl_groups_log_url(p, url), why);
+            return ATL_E_MALFORMED;
+        }
+        /* A link must move on: to a start beyond this page's, or (without
+         * a start) to a page not asked for yet. */
+        next_start = atl_groups_link_start(p, next_url);
+        for (i = 0; i < seen->nelts && next_start != -2; i++) {
+            if (!strcmp(APR_ARRAY_IDX(seen, i, const char *), next_url)) {
+                next_start = -2;
+            }
+        }
+        if (next_start == -2 || (next_start >= 0 && next_start <= start)) {
+            *reason = apr_psprintf(p,
+                                   "confluence groups %s: the next-page link does not "
+                                   "move on beyond start %" APR_INT64_T_FMT,
                                    atl_groups_log_url(p, url), start);
             return ATL_E_MALFORMED;
         }
-        start = next_start;
+        if (next_start >= 0) {
+            start = next_start;
+        }
+        url = next_url;
     }
 }
 
@@ -328,8 +499,9 @@ apr_status_t atl_groups_fetch(atl_groups_result_t **resp, const char **reason,
 {
     atl_groups_result_t *res;
     atl_groups_call_t call;
-    const char *base, *site_url;
-    apr_size_t blen;
+    const char *base, *site, *site_url, *site_path, *api_path;
+    apr_size_t blen, plen;
+    apr_uri_t api;
     apr_status_t rv;
 
     *reason = NULL;
@@ -367,9 +539,20 @@ apr_status_t atl_groups_fetch(atl_groups_result_t **resp, const char **reason,
         blen--;
     }
     /* The cloud id is one path segment, whatever it holds. */
-    site_url = apr_pstrcat(p, apr_pstrmemdup(p, base, blen), "/ex/",
-                           atl_groups_product_name(product), "/",
-                           apr_pescape_path_segment(p, cloud_id), NULL);
+    site = apr_pstrcat(p, "/ex/", atl_groups_product_name(product), "/",
+                       apr_pescape_path_segment(p, cloud_id), NULL);
+    site_url = apr_pstrcat(p, apr_pstrmemdup(p, base, blen), site, NULL);
+    memset(&api, 0, sizeof(api));
+    if (apr_uri_parse(p, c->api_url, &api) != APR_SUCCESS || api.hostname == NULL) {
+        *reason = "groups: the API URL does not parse";
+        return ATL_E_BADINPUT;
+    }
+    api_path = api.path ? api.path : "";
+    plen = strlen(api_path);
+    while (plen > 0 && api_path[plen - 1] == '/') {
+        plen--;
+    }
+    site_path = apr_pstrcat(p, apr_pstrmemdup(p, api_path, plen), site, NULL);
 
     memset(&call, 0, sizeof(call));
     call.p = p;
@@ -381,10 +564,10 @@ apr_status_t atl_groups_fetch(atl_groups_result_t **resp, const char **reason,
     }
     res->groups = apr_array_make(p, 16, sizeof(atl_group_t));
     if (product == ATL_PRODUCT_JIRA) {
-        rv = atl_groups_jira(reason, &call, site_url);
+        rv = atl_groups_jira(reason, &call, site_url, account_id);
     }
     else {
-        rv = atl_groups_confluence(reason, &call, site_url, account_id);
+        rv = atl_groups_confluence(reason, &call, site_url, site_path, account_id);
     }
     if (rv != APR_SUCCESS) {
         res->groups = NULL;

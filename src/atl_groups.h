@@ -8,9 +8,16 @@
  *
  *   Jira        GET <api>/ex/jira/<cloudid>/rest/api/3/myself?expand=groups
  *               scope read:jira-user (or the granular read:user:jira
- *               read:group:jira read:application-role:jira read:avatar:jira)
+ *               read:group:jira read:application-role:jira read:avatar:jira).
+ *               Jira lists at most 1,000 groups there (with the full size);
+ *               a list cut short is read whole from
+ *               GET .../rest/api/3/user/groups?accountId=<id> (same scope;
+ *               needs the "Browse users and groups" global permission)
  *   Confluence  GET <api>/ex/confluence/<cloudid>/wiki/rest/api/user/memberof
- *                   ?accountId=<id>&start=<n>&limit=200, page after page
+ *                   ?accountId=<id>&start=0&limit=200, then page after page
+ *               by _links.next as given (relative to the site's wiki base
+ *               through the gateway, or absolute), never off the API host
+ *               or the site's wiki path
  *               scope read:confluence-user (or the granular
  *               read:user:confluence read:group:confluence)
  *
@@ -103,7 +110,8 @@ atl_product_e atl_groups_product(const atl_site_t *site);
 const char *atl_groups_product_name(atl_product_e product);
 
 /* Read the groups of the token's user on the site with this cloud id,
- * from product. account_id is needed for Confluence (ignored for Jira).
+ * from product. account_id is needed for Confluence, and for Jira when its
+ * expanded list was cut short.
  * *res is always set (never NULL), also on failure. Returns:
  *   APR_SUCCESS      (*res)->groups holds every group (maybe none)
  *   ATL_E_SCOPE      401 "scope does not match": *reason names the
@@ -115,9 +123,12 @@ const char *atl_groups_product_name(atl_product_e product);
  *   ATL_E_RATELIMIT  429 or 503; (*res)->retry_after
  *   ATL_E_TIMEOUT    a call, or the whole fetch, took too long
  *   ATL_E_MALFORMED  not the documented JSON, the group expansion not
- *                    applied (no items but a size), fewer or more items
- *                    than the size says, a paging link that does not move
- *                    on, more than max_pages pages
+ *                    applied (no items but a size), more items than the
+ *                    size says, fewer when the complete list cannot be
+ *                    read either (a rate limit or timeout there gives its
+ *                    own code), a paging link that does not move on or
+ *                    leaves the API host or the site's wiki path, more
+ *                    than max_pages pages
  *   ATL_E_TOOBIG     an answer over max_body, or more than
  *                    ATL_GROUPS_MAX_GROUPS groups
  *   ATL_E_UPSTREAM   not reached, TLS, any other non-2xx answer

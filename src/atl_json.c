@@ -1,6 +1,7 @@
 /* Everything JSON: the token request and answer, the /me profile, the
- * accessible-resources list and the ?info=json document. This is the only
- * file that includes json-c; every json_object made or parsed here is
+ * accessible-resources list and the ?info=json document. With
+ * atl_json_load.c (the parser's front door) and atl_json_groups.c, the only
+ * files that include json-c; every json_object made or parsed here is
  * released before the function returns, and only pool memory leaves it. */
 
 #include <string.h>
@@ -14,18 +15,6 @@
 
 #include "atl_json.h"
 #include "atl_json_private.h"
-
-/* json-c before 0.15 has neither the UTF-8 check nor the accessor. */
-#ifndef JSON_TOKENER_VALIDATE_UTF8
-#define JSON_TOKENER_VALIDATE_UTF8 0
-#endif
-#if JSON_C_VERSION_NUM < ((0 << 16) | (15 << 8))
-#define json_tokener_get_parse_end(tok) ((size_t)(tok)->char_offset)
-#endif
-
-/* Atlassian's answers are at most three levels deep; anything deeper is
- * refused by the tokener before it can cost stack or memory. */
-#define ATL_JSON_MAX_DEPTH 16
 
 /* The "error" and "error_description" of an error answer are read up to
  * this length; the caller hides secrets in them, then cuts them shorter. */
@@ -43,159 +32,6 @@
 /* Token lifetimes are capped at one year, so that the caller can add them
  * to the current time without overflow. Atlassian's are about an hour. */
 #define ATL_JSON_MAX_EXPIRES_IN (365 * 24 * 3600)
-
-/* The offset of the first byte of s that does not begin a well-formed UTF-8
- * sequence (RFC 3629), or len when all of s is well-formed. json-c's own
- * check (JSON_TOKENER_VALIDATE_UTF8) only counts continuation bytes: it lets
- * overlong forms (C0 AF for "/"), UTF-16 surrogates (ED A0 80) and code
- * points above U+10FFFF through, and the values would then reach the
- * session, the environment and the headers. The ranges are those of
- * RFC 3629, section 4. */
-static apr_size_t atl_json_utf8_end(const char *str, apr_size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    apr_size_t i = 0, k, n;
-    unsigned char lo, hi;
-
-    while (i < len) {
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        lo = 0x80;
-        hi = 0xBF;
-        if (s[i] >= 0xC2 && s[i] <= 0xDF) {
-            n = 1;
-        }
-        else if (s[i] >= 0xE0 && s[i] <= 0xEF) {
-            n = 2;
-            lo = s[i] == 0xE0 ? 0xA0 : lo; /* no overlong form */
-            hi = s[i] == 0xED ? 0x9F : hi; /* no surrogate */
-        }
-        else if (s[i] >= 0xF0 && s[i] <= 0xF4) {
-            n = 3;
-            lo = s[i] == 0xF0 ? 0x90 : lo; /* no overlong form */
-            hi = s[i] == 0xF4 ? 0x8F : hi; /* nothing above U+10FFFF */
-        }
-        else {
-            return i;
-        }
-        if (len - i <= n || s[i + 1] < lo || s[i + 1] > hi) {
-            return i;
-        }
-        for (k = 2; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) {
-                return i;
-            }
-        }
-        i += n + 1;
-    }
-    return len;
-}
-
-/* Parse a complete JSON text of len bytes into *out (owned by the caller,
- * released with json_object_put). Refuses empty input, a NUL byte before
- * len, invalid UTF-8, nesting deeper than ATL_JSON_MAX_DEPTH, and anything
- * after the value except white space. */
-static apr_status_t atl_json_load(json_object **out, const char **errmsg, apr_pool_t *p,
-                                  const char *body, apr_size_t len)
-{
-    json_tokener *tok = NULL;
-    json_object *obj = NULL;
-    enum json_tokener_error jerr;
-    apr_status_t rv = APR_SUCCESS;
-    size_t end;
-
-    *out = NULL;
-    if (body == NULL || len == 0) {
-        *errmsg = "empty answer";
-        rv = ATL_E_MALFORMED;
-        goto done;
-    }
-    if (memchr(body, '\0', len) != NULL) {
-        *errmsg = "answer has a NUL byte";
-        rv = ATL_E_MALFORMED;
-        goto done;
-    }
-    if ((end = atl_json_utf8_end(body, len)) != len) {
-        *errmsg =
-            apr_psprintf(p, "answer is not valid UTF-8 (byte %" APR_SIZE_T_FMT ")", end);
-        rv = ATL_E_MALFORMED;
-        goto done;
-    }
-    /* json_tokener_parse_ex takes an int length. */
-    if (len > (apr_size_t)0x7ffffffe) {
-        *errmsg = "answer too large";
-        rv = ATL_E_TOOBIG;
-        goto done;
-    }
-    tok = json_tokener_new_ex(ATL_JSON_MAX_DEPTH);
-    if (tok == NULL) {
-        *errmsg = "out of memory";
-        rv = APR_ENOMEM;
-        goto done;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    obj = json_tokener_parse_ex(tok, body, (int)len);
-    jerr = json_tokener_get_error(tok);
-    if (jerr == json_tokener_continue) {
-        /* A bare number has no end of its own: the terminating NUL tells
-         * the tokener the input is complete. Anything else still open
-         * (an unclosed object) stays an error. */
-        obj = json_tokener_parse_ex(tok, "", 1);
-        jerr = json_tokener_get_error(tok);
-        end = len;
-    }
-    else {
-        end = json_tokener_get_parse_end(tok);
-    }
-    if (obj == NULL || jerr != json_tokener_success) {
-        *errmsg = apr_psprintf(
-            p, "answer is not JSON (%s)",
-            jerr == json_tokener_continue ? "truncated" : json_tokener_error_desc(jerr));
-        rv = ATL_E_MALFORMED;
-        goto done;
-    }
-    while (end < len
-           && (body[end] == ' ' || body[end] == '\t' || body[end] == '\r'
-               || body[end] == '\n')) {
-        end++;
-    }
-    if (end != len) {
-        *errmsg = "answer has data after the JSON value";
-        rv = ATL_E_MALFORMED;
-        goto done;
-    }
-    *out = obj;
-    obj = NULL;
-
-done:
-    if (obj) {
-        json_object_put(obj);
-    }
-    if (tok) {
-        json_tokener_free(tok);
-    }
-    return rv;
-}
-
-/* atl_json_load, then insist on the type of the top-level value: "what"
- * names the answer for the message ("profile is not a JSON object"). */
-apr_status_t atl_json_load_as(json_object **out, const char **errmsg, apr_pool_t *p,
-                              const char *body, apr_size_t len, json_type type,
-                              const char *what)
-{
-    apr_status_t rv = atl_json_load(out, errmsg, p, body, len);
-
-    if (rv == APR_SUCCESS && !json_object_is_type(*out, type)) {
-        json_object_put(*out);
-        *out = NULL;
-        *errmsg = apr_psprintf(p, "%s is not a JSON %s", what,
-                               type == json_type_array ? "array" : "object");
-        rv = ATL_E_MALFORMED;
-    }
-    return rv;
-}
 
 /* The member key of o when it is a JSON string, else NULL (absent, null or
  * another type: never stringified). *len receives its length, which may
@@ -221,24 +57,6 @@ static const char *atl_json_field(apr_pool_t *p, json_object *o, const char *key
     const char *s = atl_json_get_string(o, key, &len);
 
     return s ? atl_identity_sanitize(p, s, len, max) : NULL;
-}
-
-/* The string v taken whole or not at all: NULL when it is not a JSON
- * string, is empty, longer than max or has a control character. */
-const char *atl_json_whole_value(apr_pool_t *p, json_object *v, apr_size_t max)
-{
-    const char *s;
-    apr_size_t len;
-
-    if (v == NULL || !json_object_is_type(v, json_type_string)) {
-        return NULL;
-    }
-    s = json_object_get_string(v);
-    len = (apr_size_t)json_object_get_string_len(v);
-    if (!len || len > max || atl_identity_has_control(s, len)) {
-        return NULL;
-    }
-    return apr_pstrmemdup(p, s, len);
 }
 
 /* The member key taken whole or not at all: NULL when it is absent, of

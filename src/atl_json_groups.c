@@ -29,8 +29,14 @@ static json_object *atl_json_groups_member(json_object *o, const char *key)
     return v;
 }
 
+/* A list size beyond this is not believed (no list is that long); json-c
+ * versions differ in how they keep integers past int64 (0.16 saturates,
+ * 0.18 makes a double), and both are refused alike. */
+#define ATL_JSON_GROUPS_MAX_SIZE 1000000000
+
 /* The non-negative integer *n of member key of o. Doubles ("3.0"), strings,
- * negative numbers and absence are refused. */
+ * negative numbers, sizes above ATL_JSON_GROUPS_MAX_SIZE and absence are
+ * refused. */
 static int atl_json_groups_count(apr_int64_t *n, json_object *o, const char *key)
 {
     json_object *v = atl_json_groups_member(o, key);
@@ -38,10 +44,8 @@ static int atl_json_groups_count(apr_int64_t *n, json_object *o, const char *key
     if (v == NULL || !json_object_is_type(v, json_type_int)) {
         return 0;
     }
-    /* json-c keeps integers beyond int64 as uint64, and get_int64 answers
-     * INT64_MAX for them: far more than any list, so never "complete". */
     *n = json_object_get_int64(v);
-    return *n >= 0;
+    return *n >= 0 && *n <= ATL_JSON_GROUPS_MAX_SIZE;
 }
 
 /* The groups of the array items, checked against size (what the answer
@@ -126,6 +130,7 @@ apr_status_t atl_json_parse_jira_groups(apr_array_header_t *groups, const char *
     json_object *o = NULL, *g, *items;
     apr_int64_t size = 0;
     apr_status_t rv;
+    size_t n;
 
     *errmsg = NULL;
     rv = atl_json_load_as(&o, errmsg, p, body, len, json_type_object, "Jira myself");
@@ -139,7 +144,7 @@ apr_status_t atl_json_parse_jira_groups(apr_array_header_t *groups, const char *
         goto done;
     }
     if (!atl_json_groups_count(&size, g, "size")) {
-        *errmsg = "Jira groups.size is not a non-negative integer";
+        *errmsg = "Jira groups.size is not a plausible non-negative integer";
         rv = ATL_E_MALFORMED;
         goto done;
     }
@@ -149,10 +154,41 @@ apr_status_t atl_json_parse_jira_groups(apr_array_header_t *groups, const char *
         rv = ATL_E_MALFORMED;
         goto done;
     }
+    /* Jira lists at most max-results groups (1,000) with the full size:
+     * the caller reads the whole list another way. */
+    n = json_object_array_length(items);
+    if (n > 0 && (apr_int64_t)n < size) {
+        *errmsg = apr_psprintf(p,
+                               "Jira groups.items holds %lu groups but the size is "
+                               "%" APR_INT64_T_FMT " (an incomplete list)",
+                               (unsigned long)n, size);
+        rv = ATL_E_GROUPS_INCOMPLETE;
+        goto done;
+    }
     rv = atl_json_groups_list(groups, errmsg, p, items, size, "groupId", 0,
                               "Jira groups.items", max);
 
 done:
+    if (o) {
+        json_object_put(o);
+    }
+    return rv;
+}
+
+apr_status_t atl_json_parse_jira_user_groups(apr_array_header_t *groups,
+                                             const char **errmsg, apr_pool_t *p,
+                                             const char *body, apr_size_t len, int max)
+{
+    json_object *o = NULL;
+    apr_status_t rv;
+
+    *errmsg = NULL;
+    rv = atl_json_load_as(&o, errmsg, p, body, len, json_type_array, "Jira user groups");
+    if (rv == APR_SUCCESS) {
+        rv = atl_json_groups_list(groups, errmsg, p, o,
+                                  (apr_int64_t)json_object_array_length(o), "groupId", 0,
+                                  "Jira user groups", max);
+    }
     if (o) {
         json_object_put(o);
     }
@@ -183,7 +219,7 @@ apr_status_t atl_json_parse_confluence_groups(apr_array_header_t *groups,
         goto done;
     }
     if (!atl_json_groups_count(&size, o, "size")) {
-        *errmsg = "Confluence memberof size is not a non-negative integer";
+        *errmsg = "Confluence memberof size is not a plausible non-negative integer";
         rv = ATL_E_MALFORMED;
         goto done;
     }

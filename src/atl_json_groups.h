@@ -11,19 +11,33 @@
 #include "atl_status.h"
 #include "atl_groups.h"
 
+/* What atl_json_parse_jira_groups answers for a list that Jira cut short
+ * (fewer items than its size, but some): atl_groups_fetch then reads the
+ * complete list another way. It never leaves atl_groups_fetch. */
+#define ATL_E_GROUPS_INCOMPLETE (APR_OS_START_USERERR + 4190)
+
 /* Jira's GET /rest/api/3/myself?expand=groups: appends every entry of
  * groups.items to groups (of atl_group_t). Fails with ATL_E_MALFORMED (and
  * *errmsg) when the answer is not a JSON object, has no "groups" object,
  * groups.size is not a non-negative integer, groups.items is not an array,
- * items is empty while size is not (the expansion was not applied), the
- * number of items differs from size (Jira lists at most max-results
- * groups), an item is not an object, has no clean name of at most
+ * items is empty while size is not (the expansion was not applied), there
+ * are more items than size, an item is not an object, has no clean name of at most
  * ATL_GROUPS_MAX_NAME bytes, or a groupId that is neither null nor such a
- * string. Fails with ATL_E_TOOBIG when there are more than max items.
- * groups is left unchanged on failure. */
+ * string. Fails with ATL_E_GROUPS_INCOMPLETE when there are items, but
+ * fewer than size (Jira lists at most max-results groups), and with
+ * ATL_E_TOOBIG when there are more than max items. groups is left
+ * unchanged on failure. */
 apr_status_t atl_json_parse_jira_groups(apr_array_header_t *groups, const char **errmsg,
                                         apr_pool_t *p, const char *body, apr_size_t len,
                                         int max);
+
+/* Jira's GET /rest/api/3/user/groups?accountId=<id>: a JSON array of
+ * {"name", "groupId" (may be null or absent), "self"}, the complete list
+ * (not paged). Appends them to groups; the failures of the items are
+ * those above, and groups is left unchanged on failure. */
+apr_status_t atl_json_parse_jira_user_groups(apr_array_header_t *groups,
+                                             const char **errmsg, apr_pool_t *p,
+                                             const char *body, apr_size_t len, int max);
 
 /* One page of Confluence's GET /wiki/rest/api/user/memberof: appends the
  * groups of "results" to groups and sets *next to _links.next (NULL when

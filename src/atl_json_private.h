@@ -7,8 +7,16 @@
 #include <json-c/json.h>
 #include "atl_status.h"
 
-/* Parse a complete JSON text of len bytes (no NUL byte, valid UTF-8, at
- * most 16 levels deep, nothing after the value but white space) and insist
+/* Parse a complete JSON text of len bytes into *out (released by the
+ * caller with json_object_put). Refuses empty input, a NUL byte, anything
+ * but well-formed UTF-8 (RFC 3629: no overlong form, surrogate or cut
+ * sequence), nesting deeper than 16 levels and anything after the value
+ * but white space. Raw UTF-8 is accepted with every json-c from 0.14 on
+ * (atl_json_load.c says how). */
+apr_status_t atl_json_load(json_object **out, const char **errmsg, apr_pool_t *p,
+                           const char *body, apr_size_t len);
+
+/* atl_json_load, then insist
  * that the top-level value has this type. *out is released by the caller
  * with json_object_put. On failure *errmsg names the answer by "what"
  * ("profile is not a JSON object") and the code is ATL_E_MALFORMED (or

@@ -9,6 +9,7 @@
 #include <apr_strings.h>
 #include <apr_uri.h>
 
+#include "atl_json_groups.h"
 #include "atl_oauth.h"
 
 /* The URL as it may appear in a log line: user info (which could hold a
@@ -48,6 +49,9 @@ static const char *atl_oauth_log_site(apr_pool_t *p, const char *url)
  * half of a secret behind). */
 #define ATL_OAUTH_MAX_WORDS 128
 
+/* What the API gateway says when the token lacks the scope a call needs. */
+#define ATL_OAUTH_SCOPE_MESSAGE "scope does not match"
+
 /* Hide every value of hide (NULL-terminated, entries may be NULL) in s,
  * then cut it to ATL_OAUTH_MAX_WORDS bytes. */
 static const char *atl_oauth_words(apr_pool_t *p, const char *s, const char *const *hide)
@@ -69,7 +73,7 @@ static const char *atl_oauth_status_reason(int *grant_refused, apr_pool_t *p,
                                            const atl_http_response_t *resp,
                                            const char *const *hide)
 {
-    const char *error, *description;
+    const char *error, *description, *message;
     const char *reason;
 
     reason = apr_psprintf(p, "%s %s answered %ld", what, atl_oauth_log_url(p, url),
@@ -93,6 +97,19 @@ static const char *atl_oauth_status_reason(int *grant_refused, apr_pool_t *p,
         reason = apr_psprintf(p, "%s (error=%s: %s)", reason,
                               error ? atl_oauth_words(p, error, hide) : "-",
                               description ? atl_oauth_words(p, description, hide) : "-");
+    }
+    else if ((message = atl_json_product_message(p, resp->body, resp->body_len))) {
+        /* The API gateway's own refusal of /me or accessible-resources:
+         * {"code":401,"message":"Unauthorized; scope does not match"}. */
+        reason = apr_psprintf(p, "%s (message: %s)", reason,
+                              atl_oauth_words(p, message, hide));
+        if (resp->status == 401 && strstr(message, ATL_OAUTH_SCOPE_MESSAGE)) {
+            reason = apr_pstrcat(p, reason,
+                                 ": the token lacks a scope this call needs; check "
+                                 "AtlassianScope (read:me for the profile) and the "
+                                 "app's permissions in the developer console",
+                                 NULL);
+        }
     }
     return reason;
 }

@@ -481,6 +481,20 @@ static const char *atl_set_remote_user(cmd_parms *cmd, void *dconf, const char *
                             "(use account_id, email, nickname or name)",
                             arg);
     }
+    /* Said once, as the server configuration is read (not for each
+     * request that reads an .htaccess file). */
+    if ((d->remote_user == ATL_F_NICKNAME || d->remote_user == ATL_F_NAME)
+        && cmd->pool == cmd->server->process->pconf) {
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, cmd->server,
+                     "ATL00600: AtlassianRemoteUser %s (%s:%d): the value is not "
+                     "unique: two Atlassian accounts can share a %s (a nickname "
+                     "is often the display name), so REMOTE_USER may name "
+                     "another person; use account_id (or email) wherever "
+                     "REMOTE_USER decides access",
+                     arg, cmd->directive ? cmd->directive->filename : "?",
+                     cmd->directive ? cmd->directive->line_num : 0,
+                     d->remote_user == ATL_F_NAME ? "name" : "nickname");
+    }
     return NULL;
 }
 

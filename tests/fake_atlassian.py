@@ -14,41 +14,10 @@ Atlassian documents it, on 127.0.0.1:
 Grants, expiry and rotating refresh tokens: see fake_tokens.py. Failures at
 the wire level (stalls, resets, slow answers, redirects, 429, oversized or
 invalid UTF-8 answers): see fake_faults.py. A control API on the same
-server lets a test in another process drive it:
-
-  POST /_control           JSON object, any of:
-      {"reset": true}                  forget codes, tokens, faults, logs
-      {"profile": "<raw text>"|{...}}  what /me answers for the next logins
-      {"sites": "<raw text>"|[...]}    what accessible-resources answers
-      {"auto_approve": true|false}
-      {"expires_in": 3600}             expires_in of the next access tokens
-      {"expire_access_tokens": true}   every access token issued so far
-                                       expires now (bearer calls get 401)
-      {"fail": {"/oauth/token": {"status": 500, "body": "...",
-                                 "delay": 6, "content_type": "...",
-                                 "times": 1}}}
-                                       (a path mapped to null clears it)
-      {"fault": {"token"|"me"|"resources"|"<path>": {"mode": ..., ...}}}
-                                       a fault of fake_faults.py (null
-                                       clears it)
-      {"fail_one_in": N}               one call in N to the token, profile
-                                       and resources endpoints answers 503
-                                       (0: off)
-      {"refresh_reuse_window": s}      a rotated refresh token still works
-                                       for s seconds (default 0)
-      {"refresh_omit_token": true}     refresh answers carry no refresh_token
-      {"omit_expires_in": true}        token answers carry no expires_in
-      {"refresh_invalid_grant": [...]} refresh tokens (whole or short hash;
-                                       "*" for all) answered invalid_grant
-      {"refresh_fail": {fault}|null}   a fault for refresh grants only
-  GET  /_control/requests  the recorded requests (method, path, query,
-                           headers, body) as JSON
-  GET  /_control/token_log every token call: grant_type, refresh_token
-                           (short hash), status, result, reuse, time
-  GET  /_control/listeners the ports: main, and with make_certs' extra
-                           certificates "untrusted" (a certificate of an
-                           unknown CA) and "wrong_host" (the test CA's, for
-                           another host name)
+server lets a test in another process drive it: see fake_control.py
+(POST /_control, GET /_control/requests, /_control/token_log,
+/_control/listeners). Defaults and further users in real shapes, with raw
+UTF-8 names: see fake_data.py.
 
 Usable as a library (start(...) returns a running FakeAtlassian) or as a
 script, next to an apache2 of your own:
@@ -80,46 +49,12 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import fake_control
 import fake_faults
 import fake_products
+from fake_data import DEFAULT_PROFILE, DEFAULT_SITES, dumps  # noqa: F401 (tests use them from here)
 from fake_certs import make_certs  # noqa: F401 (tests and the demo use it from here)
 from fake_tokens import TokenStore, short_hash
-
-# Atlassian's documented /me example.
-DEFAULT_PROFILE = {
-    "account_type": "atlassian",
-    "account_id": "112233aa-bb11-cc22-33dd-445566abcabc",
-    "email": "mia@example.com",
-    "name": "Mia Krystof",
-    "picture": "https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/112233aa/1234abcd",
-    "account_status": "active",
-    "nickname": "mkrystof",
-    "zoneinfo": "Australia/Sydney",
-    "locale": "en-US",
-    "extended_profile": {
-        "job_title": "Designer",
-        "organization": "mia@example.com",
-        "department": "Design team",
-        "location": "Sydney",
-    },
-}
-
-DEFAULT_SITES = [
-    {
-        "id": "1324a887-45db-1bf4-1e99-ef0ff456d421",
-        "name": "acme",
-        "url": "https://acme.atlassian.net",
-        "scopes": ["read:jira-user", "read:jira-work"],
-        "avatarUrl": "https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/flag.png",
-    },
-    {
-        "id": "8f2c6a31-0b7e-4c5d-9a21-3e4f5a6b7c8d",
-        "name": "Globex Wiki",
-        "url": "https://globex.atlassian.net",
-        "scopes": ["read:confluence-content.summary"],
-        "avatarUrl": "https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/rocket.png",
-    },
-]
 
 DEFAULT_CLIENT_ID = "test-client-id"
 DEFAULT_CLIENT_SECRET = "test-client-secret-0123456789"
@@ -134,7 +69,7 @@ def _raw(value):
         return bytes(value)
     if isinstance(value, str):
         return value.encode("utf-8", "surrogateescape")
-    return json.dumps(value).encode()
+    return dumps(value)
 
 
 class _Server(ThreadingHTTPServer):
@@ -208,7 +143,7 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(body, str):
             body = body.encode()
         elif not isinstance(body, (bytes, bytearray)):
-            body = json.dumps(body).encode()
+            body = dumps(body)
         fault = getattr(self, "_fault", None)
         if fault is not None:
             # The endpoint's own answer, sent the way the fault says.
@@ -296,16 +231,14 @@ class _Handler(BaseHTTPRequestHandler):
                 return None
         if path.startswith("/ex/") or path == "/_control/products":
             return fake_products.dispatch(self, url)
+        if path.startswith("/_control"):
+            return fake_control.dispatch(self, url, body)
         routes = {
             ("GET", "/authorize"): self._authorize,
             ("POST", "/authorize/decide"): self._decide,
             ("POST", "/oauth/token"): self._token,
             ("GET", "/me"): self._me,
             ("GET", "/oauth/token/accessible-resources"): self._resources,
-            ("POST", "/_control"): self._control,
-            ("GET", "/_control/requests"): self._control_requests,
-            ("GET", "/_control/token_log"): self._control_token_log,
-            ("GET", "/_control/listeners"): self._control_listeners,
             ("GET", "/"): self._home,
         }
         handler = routes.get((self.command, path))
@@ -437,25 +370,6 @@ button{font-size:1.1em;padding:.4em 1.2em;margin-right:1em}</style></head>
             return self._send(401, {"code": 401, "message": "Unauthorized"})
         self._send(200, info["sites"])
 
-    def _control(self, url, body):
-        try:
-            cmd = json.loads(body.decode("utf-8"))
-            if not isinstance(cmd, dict):
-                raise ValueError("not an object")
-            self.server.fake.control(cmd)
-        except (ValueError, UnicodeDecodeError, TypeError) as e:
-            return self._send(400, {"error": str(e)})
-        self._send(200, {"ok": True})
-
-    def _control_requests(self, url, body):
-        self._send(200, self.server.fake.requests())
-
-    def _control_token_log(self, url, body):
-        self._send(200, self.server.fake.token_log())
-
-    def _control_listeners(self, url, body):
-        self._send(200, self.server.fake.listeners())
-
 
 class FakeAtlassian:
     """The server's state; thread-safe. Tests running in the same process
@@ -563,52 +477,8 @@ class FakeAtlassian:
             self._refresh_fault = spec
 
     def control(self, cmd):
-        if cmd.get("reset"):
-            self.reset()
-        if "profile" in cmd:
-            self.set_profile(cmd["profile"])
-        if "sites" in cmd:
-            self.set_sites(cmd["sites"])
-        if "auto_approve" in cmd:
-            self.auto_approve = bool(cmd["auto_approve"])
-        fake_products.control(self, cmd)
-        for path, f in (cmd.get("fail") or {}).items():
-            if f is None:
-                self.clear_failure(path)
-            else:
-                self.fail(path, status=f.get("status"), body=f.get("body"),
-                          delay=float(f.get("delay", 0) or 0),
-                          content_type=f.get("content_type", "application/json"),
-                          times=f.get("times"))
-        for endpoint, f in (cmd.get("fault") or {}).items():
-            if f is None:
-                self.fault(endpoint, None)
-            else:
-                f = fake_faults.check_spec(f)
-                self.fault(endpoint, **f)
-        if "refresh_fail" in cmd:
-            f = cmd["refresh_fail"]
-            self.refresh_fault(**(fake_faults.check_spec(f) if f is not None else {}))
-        with self._lock:
-            if "fail_one_in" in cmd:
-                self.fail_one_in = max(int(cmd["fail_one_in"] or 0), 0)
-            t = self.tokens
-            if "expires_in" in cmd:
-                t.expires_in = int(cmd["expires_in"])
-            if cmd.get("expire_access_tokens"):
-                t.expire_access_tokens()
-            if "refresh_reuse_window" in cmd:
-                t.reuse_window = float(cmd["refresh_reuse_window"])
-            if "refresh_omit_token" in cmd:
-                t.omit_refresh_token = bool(cmd["refresh_omit_token"])
-            if "omit_expires_in" in cmd:
-                t.omit_expires_in = bool(cmd["omit_expires_in"])
-            if "refresh_invalid_grant" in cmd:
-                v = cmd["refresh_invalid_grant"] or []
-                if isinstance(v, str):
-                    v = [v]
-                t.invalid_grant = {x if x == "*" or len(x) == 12 else short_hash(x)
-                                   for x in v}
+        """Carry out a control API command (see fake_control.py)."""
+        fake_control.control(self, cmd)
 
     def requests(self, path=None):
         with self._lock:

@@ -148,7 +148,8 @@ def _bad_utf8(body, path, spec):
     old = target.get(field)
     target[field] = marker
     prefix = old.encode() if isinstance(old, str) else b"x"
-    return json.dumps(doc).encode().replace(marker.encode(), prefix + raw, 1)
+    out = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    return out.replace(marker.encode(), prefix + raw, 1)
 
 
 def transform_body(spec, path, body):

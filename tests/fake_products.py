@@ -7,12 +7,22 @@ serves them to a 3LO token.
       "self"}], "max-results": 1000}}. Without expand=groups, "items" is
       empty while "size" is not (as Jira does). At most 1000 items are
       listed, with the full size (an incomplete list, as Jira does).
+  GET /ex/jira/<cloudid>/rest/api/3/user/groups?accountId=<id>
+      [{"name", "groupId", "self"}]: the account's complete list (not
+      paged). Needs the "Browse users and groups" global permission: 403
+      {"errorMessages": [...]} when {"jira_browse_users": false}. The
+      failure switch of "jira" does not apply to it.
   GET /ex/confluence/<cloudid>/wiki/rest/api/user/memberof
       ?accountId=<id>&start=<n>&limit=<n>
-      {"results": [{"type": "group", "name", "id"}], "start", "limit",
-      "size" (on this page), "_links": {"base", "context", "self", "next"
-      (only when more pages follow: /rest/api/user/memberof?...&start=...)}}.
+      {"results": [{"type": "group", "name", "id", "_links": {"self"}}],
+      "start", "limit", "size" (on this page), "totalSize", "_links":
+      {"base", "context", "self", "next" (only when more pages follow:
+      /rest/api/user/memberof?...&start=..., relative to the wiki base)}}.
       accountId is required (400 without); limit is cut to the page size.
+
+Jira's answers carry what real ones do: "avatarUrls", "applicationRoles",
+"expand", "emailAddress" and "timeZone" null (as for a user who hides
+them); a group given as a plain name has no "groupId" (as older answers).
 
 Both check, in this order: the bearer token is one the stand-in issued
 (else 401 {"code":401,"message":"Unauthorized"}); the token's scope holds
@@ -37,6 +47,13 @@ Memberships and failures are set through the control API of the stand-in
         Confluence, the one in ?accountId=). Merged per account.
   {"groups_page_size": 2}
         Confluence's largest page (default 200), to make paging visible.
+  {"groups_next": "relative"|"absolute"|"foreign"}
+        how Confluence writes _links.next: relative to the wiki base (the
+        default, as Confluence does), absolute on the stand-in's own host,
+        or absolute on another host (https://evil.example/...).
+  {"jira_browse_users": false}
+        the user lacks Jira's "Browse users and groups": user/groups
+        answers 403 (default true).
   {"groups_fail": {"jira"|"confluence": F|null}}
         a failure switch per product (null clears it). F = {"mode": M,
         "times": n (default: until cleared), "site": "<cloudid>" (default:
@@ -102,6 +119,9 @@ class ProductState:
         self.page_size = DEFAULT_PAGE_SIZE
         self.failures = {}
         self.counts = {p: {} for p in PRODUCTS}
+        self.user_groups_calls = 0
+        self.next_style = "relative"
+        self.browse_users = True
 
 
 def reset(fake):
@@ -197,6 +217,14 @@ def control(fake, cmd):
             raise ValueError("groups_page_size must be positive")
         with st.lock:
             st.page_size = size
+    if "groups_next" in cmd:
+        if cmd["groups_next"] not in ("relative", "absolute", "foreign"):
+            raise ValueError("groups_next must be relative, absolute or foreign")
+        with st.lock:
+            st.next_style = cmd["groups_next"]
+    if "jira_browse_users" in cmd:
+        with st.lock:
+            st.browse_users = bool(cmd["jira_browse_users"])
     for product, f in (cmd.get("groups_fail") or {}).items():
         if f is None:
             fail(fake, product, None)
@@ -216,10 +244,11 @@ def dispatch(handler, url):
             return handler._send(405, {"error": "method not allowed"})
         st = _state(fake)
         with st.lock:
-            doc = {"calls": st.counts, "groups": st.groups,
+            doc = {"calls": st.counts, "user_groups_calls": st.user_groups_calls,
+                   "groups": st.groups,
                    "account_groups": st.account_groups, "page_size": st.page_size,
                    "fail": st.failures}
-            return handler._send(200, json.dumps(doc))
+            return handler._send(200, json.dumps(doc, ensure_ascii=False))
     parts = url.path.split("/")
     # "", "ex", product, cloudid, rest...
     if len(parts) < 5 or parts[2] not in PRODUCTS or not parts[3]:
@@ -229,6 +258,8 @@ def dispatch(handler, url):
     rest = "/" + "/".join(parts[4:])
     wanted = {"jira": "/rest/api/3/myself",
               "confluence": "/wiki/rest/api/user/memberof"}[product]
+    if product == "jira" and rest == "/rest/api/3/user/groups":
+        return _jira_user_groups(handler, fake, cloud_id, url)
     if rest != wanted:
         return handler._send(404, {"errorMessages": ["No such resource"]})
     if handler.command != "GET":
@@ -291,15 +322,43 @@ def dispatch(handler, url):
     elif mode == "raw":
         body = f.get("body", b"")
         if not isinstance(body, (str, bytes, bytearray)):
-            body = json.dumps(body)
+            body = json.dumps(body, ensure_ascii=False)
         return handler._send(int(f.get("status", 200)), body)
 
     if product == "jira":
         expand = ",".join(query.get("expand", [])).split(",")
         return handler._send(200, _jira_answer(handler, fake, account, cloud_id, groups,
                                                "groups" in expand, mode))
-    return handler._send(200, _confluence_answer(site, account, groups, start, limit,
-                                                 st.page_size, mode))
+    return handler._send(200, _confluence_answer(fake, site, cloud_id, account, groups,
+                                                 start, limit, st, mode))
+
+
+def _jira_user_groups(handler, fake, cloud_id, url):
+    """GET .../rest/api/3/user/groups?accountId=: the complete list."""
+    st = _state(fake)
+    with st.lock:
+        st.user_groups_calls += 1
+        browse = st.browse_users
+    if handler.command != "GET":
+        return handler._send(405, {"errorMessages": ["Method not allowed"]})
+    info = handler._bearer()
+    if info is None:
+        return handler._send(401, UNAUTHORIZED)
+    scopes = set((info.get("scope") or "").split())
+    if not ({"read:jira-user"} <= scopes or {"read:group:jira"} <= scopes):
+        return handler._send(401, SCOPE_MISMATCH)
+    site = _site_of(info, cloud_id)
+    if site is False or (site is not None and not _site_has(site, "jira")):
+        return handler._send(404, {"errorMessages": ["No jira on this site"]})
+    account = _one(urllib.parse.parse_qs(url.query), "accountId")
+    if not account:
+        return handler._send(400, {"errorMessages": ["accountId is required"]})
+    if not browse:
+        return handler._send(403, {"errorMessages": [
+            "You are not authorized to perform this operation. Please log in."],
+            "errors": {}})
+    items = _jira_items(fake, cloud_id, _groups_of(st, account, cloud_id, "jira"))
+    return handler._send(200, items)
 
 
 def _one(query, name):
@@ -369,23 +428,31 @@ def _take_failure(st, product, cloud_id, start):
 def _render(g, product):
     """One group entry as the product shows it."""
     if isinstance(g, str):
-        g = {"name": g, "groupId": None}
+        # A plain name: Jira's older answers have no groupId at all;
+        # Confluence's always carry an id.
+        g = {"name": g} if product == "jira" else {"name": g, "id": None}
     g = dict(g)
     idkey, other = ("groupId", "id") if product == "jira" else ("id", "groupId")
-    if idkey not in g:
+    if idkey not in g and (other in g or product == "confluence"):
         g[idkey] = g.pop(other, None)
     if product == "confluence":
         g.setdefault("type", "group")
     return g
 
 
-def _jira_answer(handler, fake, account, cloud_id, groups, expanded, mode):
+def _jira_items(fake, cloud_id, groups):
     items = [_render(g, "jira") for g in groups]
     base = "%s/ex/jira/%s" % (fake.base, urllib.parse.quote(cloud_id, safe=""))
     for g in items:
         if isinstance(g.get("name"), str):
             g.setdefault("self", base + "/rest/api/3/group?groupname="
                          + urllib.parse.quote(g["name"], safe=""))
+    return items
+
+
+def _jira_answer(handler, fake, account, cloud_id, groups, expanded, mode):
+    items = _jira_items(fake, cloud_id, groups)
+    base = "%s/ex/jira/%s" % (fake.base, urllib.parse.quote(cloud_id, safe=""))
     size = len(items)
     shown = items[:JIRA_MAX_RESULTS] if expanded else []
     if mode == "unexpanded":
@@ -394,16 +461,23 @@ def _jira_answer(handler, fake, account, cloud_id, groups, expanded, mode):
         shown = shown[:-1]
         size = max(size, 1)
     return {"self": base + "/rest/api/3/user?accountId=" + urllib.parse.quote(account or ""),
-            "accountId": account, "accountType": "atlassian", "active": True,
-            "displayName": "Fake User", "timeZone": "Australia/Sydney", "locale": "en_US",
+            "accountId": account, "accountType": "atlassian", "emailAddress": None,
+            "avatarUrls": {k: "https://secure.gravatar.com/avatar/0a1b2c?d=https%3A%2F%2F"
+                              "avatar-management.example%2Finitials%2FFU-1.png&s=" + k[:2]
+                           for k in ("48x48", "24x24", "16x16", "32x32")},
+            "displayName": "Fake User", "active": True, "timeZone": None, "locale": "en_US",
             "groups": {"size": size, "items": shown, "max-results": JIRA_MAX_RESULTS},
             "applicationRoles": {"size": 1, "items": [], "max-results": 1000},
             "expand": "groups,applicationRoles"}
 
 
-def _confluence_answer(site, account, groups, start, limit, page_size, mode):
-    limit = min(limit, page_size)
+def _confluence_answer(fake, site, cloud_id, account, groups, start, limit, st, mode):
+    limit = min(limit, st.page_size)
     page = [_render(g, "confluence") for g in groups[start:start + limit]]
+    gw = "%s/ex/confluence/%s/wiki" % (fake.base, urllib.parse.quote(cloud_id, safe=""))
+    for g in page:
+        if isinstance(g.get("id"), str):
+            g.setdefault("_links", {"self": gw + "/rest/api/group/by-id?id=" + g["id"]})
     size = len(page)
     if mode == "unexpanded":
         page, size = [], 3
@@ -415,7 +489,13 @@ def _confluence_answer(site, account, groups, start, limit, page_size, mode):
     links = {"base": host.rstrip("/") + "/wiki", "context": "/wiki",
              "self": "%s/wiki/rest/api/user/memberof?%s" % (host.rstrip("/"), q)}
     if start + limit < len(groups):
-        links["next"] = "/rest/api/user/memberof?%s&start=%d&limit=%d" % (
-            q, start + limit, limit)
+        nxt = "/rest/api/user/memberof?%s&start=%d&limit=%d" % (q, start + limit, limit)
+        with st.lock:
+            style = st.next_style
+        if style == "absolute":
+            nxt = gw + nxt
+        elif style == "foreign":
+            nxt = "https://evil.example/wiki" + nxt
+        links["next"] = nxt
     return {"results": page, "start": start, "limit": limit, "size": size,
-            "_links": links}
+            "totalSize": len(groups), "_links": links}

@@ -210,3 +210,40 @@ def test_token_directives_allowed_in_main_config_sections(make_httpd):
         '    AtlassianRefresh On\n    AtlassianSessionLifetime 60\n</Location>'))
     rc, out = h.config_test()
     assert rc == 0, out
+
+
+def remote_user_httpd(make_httpd, value):
+    """An httpd (not started) with AtlassianRemoteUser value in a Location;
+    the line it stands on. (The harness's own configuration has one
+    AtlassianRemoteUser nickname of its own, elsewhere.)"""
+    h = make_httpd(start=False,
+                   tail_extra='<Location /protected/x>\n    AtlassianRemoteUser %s\n'
+                              '</Location>' % value)
+    with open(h.conf) as f:
+        line = [i for i, l in enumerate(f, 1) if l.strip() == "AtlassianRemoteUser " + value]
+    return h, line[-1]
+
+
+@pytest.mark.parametrize("value", ["name", "NickName"])
+def test_remote_user_not_unique_warns(make_httpd, value):
+    """AtlassianRemoteUser nickname or name starts, with a warning that
+    names the directive's place and says the value is not unique."""
+    h, line = remote_user_httpd(make_httpd, value)
+    rc, out = h.config_test()
+    assert rc == 0, out
+    want = "ATL00600: AtlassianRemoteUser %s (%s:%d): the value is not unique" % (
+        value, h.conf, line)
+    mine = [l for l in out.splitlines() if want in l]
+    assert len(mine) == 1, out
+    assert "[auth_atlassian:warn]" in mine[0], mine
+    h.start()
+    assert want in h.read_stderr() + h.read_log()
+
+
+@pytest.mark.parametrize("value", ["account_id", "email", "Email"])
+def test_remote_user_unique_values_do_not_warn(make_httpd, value):
+    h, line = remote_user_httpd(make_httpd, value)
+    rc, out = h.config_test()
+    assert rc == 0, out
+    assert "ATL00600: AtlassianRemoteUser %s" % value not in out, out
+    assert ":%d)" % line not in out, out

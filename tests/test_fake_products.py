@@ -88,9 +88,14 @@ def test_jira_groups(fake, certs):
     assert doc["accountId"] == ACCOUNT
     g = doc["groups"]
     assert g["size"] == 2
-    assert [(i["name"], i["groupId"]) for i in g["items"]] == [
-        ("jira-admins", ADMINS["groupId"]), ("no-id", None)]
+    # A plain name has no groupId at all, as in Jira's older answers.
+    assert [(i["name"], i.get("groupId", "absent")) for i in g["items"]] == [
+        ("jira-admins", ADMINS["groupId"]), ("no-id", "absent")]
     assert all(i["self"].startswith(fake.base + "/ex/jira/") for i in g["items"])
+    # The members real answers carry.
+    assert doc["emailAddress"] is None and doc["timeZone"] is None
+    assert set(doc["avatarUrls"]) == {"48x48", "24x24", "16x16", "32x32"}
+    assert doc["applicationRoles"]["size"] == 1 and doc["expand"]
     # Without the expansion: no items but the size, as Jira answers.
     s, _, doc = jira(fake, certs, token, expand=False)
     assert s == 200 and doc["groups"]["items"] == [] and doc["groups"]["size"] == 2
@@ -130,6 +135,47 @@ def test_site_checks(fake, certs):
                 body={}, token=both)[0] == 405
 
 
+def user_groups(fake, certs, token, cloud_id=ACME, account=ACCOUNT):
+    q = urllib.parse.urlencode({"accountId": account} if account else {})
+    s, h, d = call(fake, certs, "GET", "/ex/jira/%s/rest/api/3/user/groups?%s"
+                   % (cloud_id, q), token=token)
+    return s, h, json.loads(d) if d else None
+
+
+def test_jira_user_groups(fake, certs):
+    # More groups than myself?expand=groups lists: user/groups has them all.
+    groups = ["g%04d" % i for i in range(1003)] + [ADMINS]
+    assert control(fake, certs, {"groups": {ACME: {"jira": groups}}})[0] == 200
+    token = login(fake, certs, JIRA_SCOPES)
+    s, _, doc = jira(fake, certs, token)
+    assert doc["groups"]["size"] == 1004 and len(doc["groups"]["items"]) == 1000
+    s, _, doc = user_groups(fake, certs, token)
+    assert s == 200 and len(doc) == 1004
+    assert doc[-1] == {"name": "jira-admins", "groupId": ADMINS["groupId"],
+                       "self": doc[-1]["self"]}
+    assert "groupId" not in doc[0]
+    # Not a failure switch of myself; its own permission, scope and account.
+    fake_products.fail(fake, "jira", "incomplete")
+    assert user_groups(fake, certs, token)[0] == 200
+    assert user_groups(fake, certs, token, account=None)[0] == 400
+    assert user_groups(fake, certs, login(fake, certs, "read:me"))[0] == 401
+    assert control(fake, certs, {"jira_browse_users": False})[0] == 200
+    s, _, doc = user_groups(fake, certs, token)
+    assert s == 403 and doc["errorMessages"]
+
+
+@pytest.mark.parametrize("style,prefix", [
+    ("absolute", "{base}/ex/confluence/{site}/wiki/rest/api/user/memberof?"),
+    ("foreign", "https://evil.example/wiki/rest/api/user/memberof?")])
+def test_confluence_next_styles(fake, certs, style, prefix):
+    groups = ["g%d" % i for i in range(3)]
+    assert control(fake, certs, {"groups": {GLOBEX: {"confluence": groups}},
+                                 "groups_page_size": 2, "groups_next": style})[0] == 200
+    s, _, doc = memberof(fake, certs, login(fake, certs, CONF_SCOPES))
+    assert doc["_links"]["next"].startswith(prefix.format(base=fake.base, site=GLOBEX))
+    assert control(fake, certs, {"groups_next": "sideways"})[0] == 400
+
+
 def test_confluence_paging(fake, certs):
     groups = [{"name": "g%d" % i, "id": "id-%d" % i} for i in range(5)]
     assert control(fake, certs, {"groups": {GLOBEX: {"confluence": groups}},
@@ -143,6 +189,9 @@ def test_confluence_paging(fake, certs):
         assert doc["start"] == start and doc["limit"] == 2
         assert doc["size"] == len(doc["results"])
         assert all(r["type"] == "group" for r in doc["results"])
+        assert all(r["_links"]["self"].startswith(fake.base + "/ex/confluence/")
+                   for r in doc["results"])
+        assert doc["totalSize"] == 5
         seen += [(r["name"], r["id"]) for r in doc["results"]]
         nxt = doc["_links"].get("next")
         if nxt is None:

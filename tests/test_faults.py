@@ -136,3 +136,15 @@ def test_bad_certificate(make_httpd, fake, endpoint, listener):
                else r"TLS: .*(subject name|host name|does not match)")
     attempt(h, fake, endpoint, 502, pattern)
     assert fake.requests(PATHS[endpoint]) == []
+
+
+@pytest.mark.parametrize("endpoint", ["me", "resources"])
+def test_gateway_scope_message(httpd, fake, endpoint):
+    # The API gateway's own refusal, as it answers a token without the
+    # scope: the administrator reads its message, not only the status.
+    fake.fault(endpoint, "status", status=401,
+               body={"code": 401, "message": "Unauthorized; scope does not match"})
+    line = attempt(httpd, fake, endpoint, 502,
+                   r"answered 401 \(message: Unauthorized; scope does not match\): "
+                   r"the token lacks a scope this call needs; check AtlassianScope")
+    assert "read:me" in line

@@ -135,6 +135,74 @@ def test_confluence_paging(gh, fake):
     assert P.calls(fake, "confluence", G.GLOBEX) == 3
 
 
+def test_confluence_paging_absolute_links(gh, fake):
+    fake.control({"groups_page_size": 2, "groups_next": "absolute"})
+    P.set_groups(fake, G.GLOBEX, confluence=["a", "b", "c", "d", "wiki-editors"])
+    b = gh.browser()
+    assert G.login(b, G.page("g-wiki")).status == 200
+    assert P.calls(fake, "confluence", G.GLOBEX) == 3
+
+
+def test_confluence_link_off_the_api_host_not_followed(gh, fake):
+    fake.control({"groups_page_size": 2, "groups_next": "foreign"})
+    P.set_groups(fake, G.GLOBEX, confluence=["a", "b", "wiki-editors"])
+    mark = gh.log_mark()
+    b = gh.browser()
+    r = G.login(b, G.page("g-wiki"))
+    assert r.status == 502, r
+    log_has(gh, r"ATL00306: .*site globex\.atlassian\.net .*the next-page link is not "
+                r"followed: it leaves the configured API host", mark)
+    assert P.calls(fake, "confluence", G.GLOBEX) == 1
+
+
+def many_jira_groups(fake):
+    """More groups than Jira's expand=groups lists (1,000), jira-admins last."""
+    P.set_groups(fake, G.ACME, jira=["Gruppe %04d" % i for i in range(1003)] + [G.ADMINS])
+
+
+def test_jira_cut_list_read_whole(gh, fake):
+    many_jira_groups(fake)
+    b = gh.browser()
+    r = G.login(b)
+    assert r.status == 200 and r.text == "authorized\n", r
+    assert b.get(G.page("g-id")).status == 200
+    assert P.calls(fake, "jira", G.ACME) == 1
+    assert fake.products.user_groups_calls == 1
+
+
+def test_jira_cut_list_without_browse_permission(gh, fake):
+    many_jira_groups(fake)
+    fake.control({"jira_browse_users": False})
+    mark = gh.log_mark()
+    b = gh.browser()
+    r = G.login(b)
+    assert r.status == 502, r
+    log_has(gh, r"ATL00306: .*site acme\.atlassian\.net are not complete .*holds 1000 "
+                r"groups but the size is 1004 .*Browse users and groups.*answered 403", mark)
+
+
+def test_utf8_group_names(make_httpd, fake):
+    """Group names beyond ASCII, raw UTF-8 in the answers as in the
+    configuration, match byte for byte and reach ATLASSIAN_GROUPS so."""
+    import fake_data
+    opts = G.options(fake)
+    opts["tail_extra"] += ('<Location /protected/authz/g-utf8/>\n  Require atlassian-group '
+                           '%s "Entwickler München" 開発チーム\n  Require atlassian-group %s '
+                           'équipe-été\n</Location>\n' % (G.ACME_HOST, G.GLOBEX_HOST))
+    h = make_httpd(**opts)
+    P.set_groups(fake, G.ACME, jira=fake_data.UTF8_GROUPS[:1] + [G.ADMINS])
+    P.set_groups(fake, G.GLOBEX, confluence=[{"name": g["name"], "id": "u%d" % i}
+                                             for i, g in enumerate(fake_data.UTF8_GROUPS)])
+    b = h.browser()
+    r = G.login(b, G.page("g-utf8"))
+    assert r.status == 200 and r.text == "authorized\n", r
+    env = b.get("/protected/cgi/printenv.cgi").body.split(b"\n")
+    line = [l for l in env if l.startswith(b"ATLASSIAN_GROUPS=")]
+    assert line and "acme.atlassian.net/Entwickler München".encode() in line[0], env
+    assert "globex.atlassian.net/équipe-été".encode() in line[0], line
+    assert "開発チーム".encode() not in line[0], line
+
+
 def test_site_not_in_accessible_resources_is_not_membership(gh, fake):
     P.set_groups(fake, G.ACME, jira=[G.ADMINS])
     mark = gh.log_mark()
@@ -157,7 +225,7 @@ def test_require_any_and_all(gh, fake):
 # mode -> (status, log line) of the request that needs the group.
 FAILURES = {
     "unexpanded": (502, r"ATL00306: .*not complete"),
-    "incomplete": (502, r"ATL00306: .*not complete"),
+    "incomplete": (502, r"ATL00306: .*not complete.*incomplete list.*Browse users and groups"),
     "scope": (502, r"ATL00302: .*may not read groups on site acme\.atlassian\.net: "
                    r".*read:jira-user.*add the scope to AtlassianScope"),
     "forbidden": (502, r"ATL00303: .*refused to tell the groups .* \(HTTP 403\)"),
@@ -171,9 +239,12 @@ FAILURES = {
 @pytest.mark.allow_log_errors(r"AH01631:")
 def test_failure_at_login_fails_closed(gh, fake, mode):
     status, line = FAILURES[mode]
-    P.set_groups(fake, G.ACME, jira=[G.ADMINS])
+    P.set_groups(fake, G.ACME, jira=[G.ADMINS, "jira-users"])
     extra = {"status": 500, "body": "oops"} if mode == "raw" else {}
     P.fail(fake, "jira", mode, **extra)
+    if mode == "incomplete":
+        # The complete list cannot be read either (test_jira_cut_list_*).
+        fake.control({"jira_browse_users": False})
     mark = gh.log_mark()
     b = gh.browser()
     r = G.login(b)

@@ -211,7 +211,8 @@ END_TEST
 
 START_TEST(confluence_paging)
 {
-    /* The second link points elsewhere: only its start is used. */
+    /* Links are followed as given: relative to the site's wiki base, and
+     * absolute on the API host. */
     script_t *sc = script_start(
         3,
         answer(200, "",
@@ -219,27 +220,68 @@ START_TEST(confluence_paging)
                "{\"type\":\"group\",\"name\":\"b\",\"id\":\"2\"}],\"size\":2,"
                "\"_links\":{\"next\":\"/rest/api/user/memberof?accountId=x&start=2"
                "&limit=2\"}}"),
-        answer(200, "",
-               "{\"results\":[{\"type\":\"group\",\"name\":\"c\",\"id\":\"3\"}],"
-               "\"size\":1,\"_links\":{\"next\":\"https://evil.example/steal?"
-               "start=3&limit=2\"}}"),
-        answer(200, "", "{\"results\":[],\"size\":0,\"_links\":{}}"));
+        NULL, answer(200, "", "{\"results\":[],\"size\":0,\"_links\":{}}"));
     atl_groups_result_t *res;
     const char *reason;
-    const char *base = "GET /ex/confluence/" CLOUD
-                       "/wiki/rest/api/user/memberof?accountId=557057%3a4f9a-bb11";
+    const char *base =
+        "GET /ex/confluence/" CLOUD "/wiki/rest/api/user/memberof?accountId=";
 
+    sc->answer[1] = answer(
+        200, "",
+        apr_psprintf(pool,
+                     "{\"results\":[{\"type\":\"group\",\"name\":\"c\",\"id\":\"3\"}],"
+                     "\"size\":1,\"_links\":{\"next\":\"http://127.0.0.1:%d/ex/"
+                     "confluence/" CLOUD "/wiki/rest/api/user/memberof?accountId=x"
+                     "&start=3&limit=2#frag\"}}",
+                     sc->port));
     ck_assert_int_eq(fetch(&res, &reason, sc, NULL, ATL_PRODUCT_CONFLUENCE), APR_SUCCESS);
     ck_assert_int_eq(res->calls, 3);
-    ck_assert_str_eq(request_line(sc, 0),
-                     apr_pstrcat(pool, base, "&start=0&limit=200", NULL));
+    ck_assert_str_eq(
+        request_line(sc, 0),
+        apr_pstrcat(pool, base, "557057%3a4f9a-bb11&start=0&limit=200", NULL));
     ck_assert_str_eq(request_line(sc, 1),
-                     apr_pstrcat(pool, base, "&start=2&limit=200", NULL));
+                     apr_pstrcat(pool, base, "x&start=2&limit=2", NULL));
     ck_assert_str_eq(request_line(sc, 2),
-                     apr_pstrcat(pool, base, "&start=3&limit=200", NULL));
+                     apr_pstrcat(pool, base, "x&start=3&limit=2", NULL));
     ck_assert_ptr_nonnull(strstr(sc->head[2], "\r\nHost: 127.0.0.1:"));
+    ck_assert_ptr_nonnull(strstr(sc->head[2], "\r\nAuthorization: Bearer " TOKEN "\r\n"));
     ck_assert_int_eq(res->groups->nelts, 3);
     ck_assert_str_eq(APR_ARRAY_IDX(res->groups, 2, atl_group_t).name, "c");
+}
+END_TEST
+
+/* The forms of a relative link, and a link without a start (a cursor). */
+START_TEST(confluence_link_forms)
+{
+    static const char *links[] = {
+        "/wiki/rest/api/user/memberof?accountId=x&cursor=abc",
+        "/ex/confluence/" CLOUD "/wiki/rest/api/user/memberof?accountId=x&start=7",
+        "rest/api/user/memberof?accountId=x&start=8",
+    };
+    static const char *wanted[] = {
+        "/wiki/rest/api/user/memberof?accountId=x&cursor=abc",
+        "/wiki/rest/api/user/memberof?accountId=x&start=7",
+        "/wiki/rest/api/user/memberof?accountId=x&start=8",
+    };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+        script_t *sc =
+            script_start(2,
+                         answer(200, "",
+                                apr_psprintf(pool,
+                                             "{\"results\":[],\"size\":0,\"_links\":"
+                                             "{\"next\":\"%s\"}}",
+                                             links[i])),
+                         answer(200, "", "{\"results\":[],\"size\":0,\"_links\":{}}"));
+        atl_groups_result_t *res;
+        const char *reason;
+
+        ck_assert_int_eq(fetch(&res, &reason, sc, NULL, ATL_PRODUCT_CONFLUENCE),
+                         APR_SUCCESS);
+        ck_assert_str_eq(request_line(sc, 1),
+                         apr_pstrcat(pool, "GET /ex/confluence/" CLOUD, wanted[i], NULL));
+    }
 }
 END_TEST
 
@@ -247,29 +289,124 @@ START_TEST(confluence_links_refused)
 {
     static const char *links[] = {
         "/rest/api/user/memberof?accountId=x&start=0&limit=2", /* no progress */
-        "/rest/api/user/memberof?accountId=x&limit=2",         /* no start */
         "/rest/api/user/memberof?start=-5",
         "/rest/api/user/memberof?start=5x",
         "/rest/api/user/memberof?start=5&start=9",
         "/rest/api/user/memberof?start=99999999999",
+        /* Away from the API host or the site's wiki path. */
+        "https://evil.example/wiki/rest/api/user/memberof?start=3",
+        "//evil.example/wiki/rest/api/user/memberof?start=3",
+        "https://127.0.0.1:%d/ex/confluence/" CLOUD
+        "/wiki/rest/api/user/memberof?start=3",
+        "http://127.0.0.1:1/ex/confluence/" CLOUD "/wiki/rest/api/user/memberof?start=3",
+        "http://user:pw@127.0.0.1:%d/ex/confluence/" CLOUD "/wiki/rest/api/x?start=3",
+        "/ex/confluence/other-site/wiki/rest/api/user/memberof?start=3",
+        "/ex/jira/" CLOUD "/rest/api/3/myself?start=3",
+        "/wiki/../../jira/" CLOUD "/rest/api/3/myself?start=3",
+        "/rest/api/%%2e%%2E/x?start=3", /* (a format: %% is %) */
+        "/rest/api/user/memberof?accountId=x y&start=3",
     };
     apr_size_t i;
 
     for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-        script_t *sc = script_start(
-            1, answer(200, "",
-                      apr_psprintf(pool,
-                                   "{\"results\":[{\"name\":\"a\"}],\"size\":1,"
-                                   "\"_links\":{\"next\":\"%s\"}}",
-                                   links[i])));
+        script_t *sc = script_start(1, NULL);
         atl_groups_result_t *res;
         const char *reason;
 
+        sc->answer[0] = answer(200, "",
+                               apr_psprintf(pool,
+                                            "{\"results\":[{\"name\":\"a\"}],\"size\":1,"
+                                            "\"_links\":{\"next\":\"%s\"}}",
+                                            apr_psprintf(pool, links[i], sc->port)));
         ck_assert_msg(fetch(&res, &reason, sc, NULL, ATL_PRODUCT_CONFLUENCE)
                           == ATL_E_MALFORMED,
                       "accepted %s", links[i]);
         ck_assert_int_eq(res->calls, 1);
+        ck_assert_ptr_nonnull(strstr(reason, "next-page link"));
     }
+}
+END_TEST
+
+/* A link without a start is followed once, never twice. */
+START_TEST(confluence_link_loop)
+{
+    const char *page = answer(200, "",
+                              "{\"results\":[],\"size\":0,\"_links\":"
+                              "{\"next\":\"/rest/api/user/memberof?cursor=c1\"}}");
+    script_t *sc = script_start(2, page, page);
+    atl_groups_result_t *res;
+    const char *reason;
+
+    ck_assert_int_eq(fetch(&res, &reason, sc, NULL, ATL_PRODUCT_CONFLUENCE),
+                     ATL_E_MALFORMED);
+    ck_assert_int_eq(res->calls, 2);
+    ck_assert_ptr_nonnull(strstr(reason, "does not move on"));
+}
+END_TEST
+
+#define JIRA_CUT                                                                         \
+    "{\"accountId\":\"557057:4f9a-bb11\",\"emailAddress\":null,\"timeZone\":null,"       \
+    "\"avatarUrls\":{\"48x48\":\"x\"},\"groups\":{\"size\":3,\"items\":[{\"name\":"      \
+    "\"a\",\"groupId\":\"0f1c2d3e-4a5b-6c7d-8e9f-a0b1c2d3e4f5\"}],\"max-results\":1},"   \
+    "\"applicationRoles\":{\"size\":0,\"items\":[]},\"expand\":\"groups\"}"
+
+/* Jira cut the expanded list short: the complete one comes from
+ * user/groups. */
+START_TEST(jira_cut_list_read_whole)
+{
+    script_t *sc = script_start(
+        2, answer(200, "", JIRA_CUT),
+        answer(200, "",
+               "[{\"name\":\"a\",\"groupId\":\"0f1c2d3e-4a5b-6c7d-8e9f-a0b1c2d3e4f5\"},"
+               "{\"name\":\"b\",\"groupId\":null},{\"name\":\"c\",\"self\":\"x\"}]"));
+    atl_groups_result_t *res;
+    const char *reason;
+
+    ck_assert_int_eq(fetch(&res, &reason, sc, NULL, ATL_PRODUCT_JIRA), APR_SUCCESS);
+    ck_assert_int_eq(res->calls, 2);
+    ck_assert_str_eq(request_line(sc, 1),
+                     "GET /ex/jira/" CLOUD
+                     "/rest/api/3/user/groups?accountId=557057%3a4f9a-bb11");
+    ck_assert_ptr_nonnull(strstr(sc->head[1], "\r\nAuthorization: Bearer " TOKEN "\r\n"));
+    ck_assert_int_eq(res->groups->nelts, 3);
+    ck_assert_str_eq(APR_ARRAY_IDX(res->groups, 2, atl_group_t).name, "c");
+}
+END_TEST
+
+/* When the complete list fails too, the cut list's failure stands (502),
+ * but for a rate limit, which says when to ask again. */
+START_TEST(jira_cut_list_fallback_fails)
+{
+    atl_groups_result_t *res;
+    const char *reason;
+    script_t *sc;
+
+    sc = script_start(2, answer(200, "", JIRA_CUT),
+                      answer(403, "", "{\"errorMessages\":[\"no permission\"]}"));
+    ck_assert_int_eq(fetch(&res, &reason, sc, NULL, ATL_PRODUCT_JIRA), ATL_E_MALFORMED);
+    ck_assert_ptr_nonnull(strstr(reason, "incomplete list"));
+    ck_assert_ptr_nonnull(strstr(reason, "Browse users and groups"));
+    ck_assert_ptr_nonnull(strstr(reason, "answered 403 (no permission)"));
+    sc = script_start(2, answer(200, "", JIRA_CUT),
+                      answer(401, "", "{\"code\":401,\"message\":\"Unauthorized\"}"));
+    ck_assert_int_eq(fetch(&res, &reason, sc, NULL, ATL_PRODUCT_JIRA), ATL_E_MALFORMED);
+    sc = script_start(2, answer(200, "", JIRA_CUT), answer(200, "", "{\"items\":[]}"));
+    ck_assert_int_eq(fetch(&res, &reason, sc, NULL, ATL_PRODUCT_JIRA), ATL_E_MALFORMED);
+    sc = script_start(2, answer(200, "", JIRA_CUT),
+                      answer(429, "Retry-After: 9\r\n", "{}"));
+    ck_assert_int_eq(fetch(&res, &reason, sc, NULL, ATL_PRODUCT_JIRA), ATL_E_RATELIMIT);
+    ck_assert_int_eq(res->retry_after, 9);
+    /* Without an account id there is nothing to ask. */
+    sc = script_start(1, answer(200, "", JIRA_CUT));
+    ck_assert_int_eq(atl_groups_fetch(&res, &reason, pool, conf_for(sc), CLOUD,
+                                      ATL_PRODUCT_JIRA, NULL, TOKEN),
+                     ATL_E_MALFORMED);
+    script_stop(sc);
+    ck_assert_int_eq(res->calls, 1);
+    /* Not expanded at all is no cut list: no second call. */
+    sc = script_start(1, answer(200, "", "{\"groups\":{\"size\":3,\"items\":[]}}"));
+    ck_assert_int_eq(fetch(&res, &reason, sc, NULL, ATL_PRODUCT_JIRA), ATL_E_MALFORMED);
+    ck_assert_int_eq(res->calls, 1);
 }
 END_TEST
 
@@ -348,9 +485,17 @@ START_TEST(rate_limited)
     sc = script_start(1, answer(503, "", "busy"));
     ck_assert_int_eq(fetch(&res, &reason, sc, NULL, ATL_PRODUCT_JIRA), ATL_E_RATELIMIT);
     ck_assert_int_eq(res->retry_after, 0);
+    /* A long wait (five hours: below the six hours at which libcurl 8
+     * caps Retry-After itself) comes through as it was said. */
+    sc = script_start(1, answer(429, "Retry-After: 18000\r\n", "{}"));
+    ck_assert_int_eq(fetch(&res, &reason, sc, NULL, ATL_PRODUCT_JIRA), ATL_E_RATELIMIT);
+    ck_assert_int_eq(res->retry_after, 18000);
+    /* An absurd one is never more than the module's own cap; what libcurl
+     * makes of it first (its cap, since 8.x) is the library's business. */
     sc = script_start(1, answer(429, "Retry-After: 99999999\r\n", "{}"));
     ck_assert_int_eq(fetch(&res, &reason, sc, NULL, ATL_PRODUCT_JIRA), ATL_E_RATELIMIT);
-    ck_assert_int_eq(res->retry_after, ATL_HTTP_MAX_RETRY_AFTER);
+    ck_assert_int_gt(res->retry_after, 0);
+    ck_assert_int_le(res->retry_after, ATL_HTTP_MAX_RETRY_AFTER);
     /* A later page that is rate limited fails the whole fetch. */
     sc = script_start(2,
                       answer(200, "",
@@ -445,7 +590,11 @@ static Suite *fetch_suite(void)
     tcase_add_test(tc, jira_success);
     tcase_add_test(tc, cloud_id_escaped);
     tcase_add_test(tc, confluence_paging);
+    tcase_add_test(tc, confluence_link_forms);
     tcase_add_test(tc, confluence_links_refused);
+    tcase_add_test(tc, confluence_link_loop);
+    tcase_add_test(tc, jira_cut_list_read_whole);
+    tcase_add_test(tc, jira_cut_list_fallback_fails);
     tcase_add_test(tc, confluence_page_bound);
     tcase_add_test(tc, scope_mismatch);
     tcase_add_test(tc, refused);

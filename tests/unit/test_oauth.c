@@ -559,10 +559,61 @@ START_TEST(oauth_profile_failures)
     c = oauth_conf(fs);
     ck_assert_int_eq(atl_oauth_profile(id, &reason, pool, c, "at-1"), ATL_E_UPSTREAM);
     fake_stop(fs);
-    ck_assert_str_eq(
-        reason, apr_psprintf(pool, "profile endpoint http://127.0.0.1:%d/me answered 401",
-                             fs->port));
+    ck_assert_str_eq(reason,
+                     apr_psprintf(pool,
+                                  "profile endpoint http://127.0.0.1:%d/me answered 401 "
+                                  "(message: Unauthorized)",
+                                  fs->port));
     ck_assert_ptr_null(strstr(reason, "at-1"));
+
+    /* The gateway's own refusal: its message reaches the log line, and a
+     * missing scope is named as such. */
+    fs = fake_start(http_answer(
+        401, "{\"code\":401,\"message\":\"Unauthorized; scope does not match\"}"));
+    c = oauth_conf(fs);
+    ck_assert_int_eq(atl_oauth_profile(id, &reason, pool, c, "at-1"), ATL_E_UPSTREAM);
+    fake_stop(fs);
+    ck_assert_str_eq(reason,
+                     apr_psprintf(pool,
+                                  "profile endpoint http://127.0.0.1:%d/me answered 401 "
+                                  "(message: Unauthorized; scope does not match): the "
+                                  "token lacks a scope this call needs; check "
+                                  "AtlassianScope (read:me for the profile) and the "
+                                  "app's permissions in the developer console",
+                                  fs->port));
+
+    /* Atlassian's words are cut and never carry the token. */
+    fs = fake_start(http_answer(
+        403, apr_pstrcat(pool, "{\"code\":403,\"message\":\"token at-1 \\u0007",
+                         apr_pstrndup(pool,
+                                      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                                      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                                      138),
+                         "\"}", NULL)));
+    c = oauth_conf(fs);
+    ck_assert_int_eq(atl_oauth_profile(id, &reason, pool, c, "at-1"), ATL_E_UPSTREAM);
+    fake_stop(fs);
+    ck_assert_ptr_nonnull(strstr(reason, "answered 403 (message: token "));
+    ck_assert_ptr_null(strstr(reason, "at-1"));
+    ck_assert_ptr_null(strchr(reason, '\a'));
+    ck_assert_int_lt(strlen(reason), 260);
+}
+END_TEST
+
+START_TEST(oauth_sites_scope_message)
+{
+    fake_server_t *fs = fake_start(http_answer(
+        401, "{\"code\":401,\"message\":\"Unauthorized; scope does not match\"}"));
+    atl_oauth_conf_t *c = oauth_conf(fs);
+    apr_array_header_t *sites = NULL;
+    const char *reason = NULL;
+
+    ck_assert_int_eq(atl_oauth_sites(&sites, &reason, pool, c, "at-1"), ATL_E_UPSTREAM);
+    fake_stop(fs);
+    ck_assert_ptr_nonnull(strstr(reason,
+                                 "answered 401 (message: Unauthorized; scope does "
+                                 "not match): the token lacks a scope"));
 }
 END_TEST
 
@@ -644,6 +695,7 @@ static Suite *oauth_suite(void)
     tcase_add_test(net, oauth_profile_ok);
     tcase_add_test(net, oauth_profile_failures);
     tcase_add_test(net, oauth_sites_ok);
+    tcase_add_test(net, oauth_sites_scope_message);
     tcase_add_test(net, oauth_too_big);
     suite_add_tcase(s, net);
     return s;

@@ -294,14 +294,8 @@ int atl_post_take(request_rec *r, const atl_srv_conf *c, const char *url)
                       why);
         return 0;
     }
-    if ((why = atl_post_url_unfit(r, c, url)) != NULL) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "ATL00451: a form POST that needs a login is not kept "
-                      "(AtlassianPreservePost): %s; 401",
-                      why);
-        return 0;
-    }
-    body = atl_post_read(r, &why);
+    why = atl_post_url_unfit(r, c, url);
+    body = why ? NULL : atl_post_read(r, &why);
 
     if (body && !atl_post_decodes(r->pool, body)) {
         why = "its body is not well-formed form data in UTF-8";

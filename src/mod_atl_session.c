@@ -26,10 +26,8 @@ APLOG_USE_MODULE(auth_atlassian);
 
 /* Keys of the module's values in the mod_session session. */
 /* The login's key is short: the session travels with every request, and
- * httpd's work on the cookie grows with its length. Logins stored under
- * the older, longer key are still read (and moved on their next write). */
-#define ATL_SESSION_LOGIN    "atl"
-#define ATL_SESSION_LOGIN_V1 "atlassian-login"
+ * httpd's work on the cookie grows with its length. */
+#define ATL_SESSION_LOGIN   "atl"
 #define ATL_SESSION_PENDING "atlassian-pending"
 #define ATL_SESSION_POST    "atlassian-post"
 
@@ -136,8 +134,7 @@ session_rec *atl_load_session(request_rec *r)
  * mod_session_cookie writes them: "atl=...&...". */
 static int atl_cookie_is_ours(const char *v, apr_size_t len)
 {
-    static const char *const keys[] = {ATL_SESSION_LOGIN "=", ATL_SESSION_LOGIN_V1 "=",
-                                       ATL_SESSION_PENDING "="};
+    static const char *const keys[] = {ATL_SESSION_LOGIN "=", ATL_SESSION_PENDING "="};
     apr_size_t i, k;
 
     for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
@@ -234,9 +231,6 @@ apr_status_t atl_store_login(request_rec *r, session_rec *z, const char *sealed)
 
     chain->login = NULL;
     chain->login_read = 0;
-    if (atl_session_value(r, z, ATL_SESSION_LOGIN_V1)) {
-        atl_store(r, z, ATL_SESSION_LOGIN_V1, NULL);
-    }
     return atl_store(r, z, ATL_SESSION_LOGIN, sealed);
 }
 
@@ -276,9 +270,6 @@ static atl_identity_t *atl_read_login(request_rec *r, session_rec *z,
         return chain->login;
     }
     sealed = atl_session_value(r, z, ATL_SESSION_LOGIN);
-    if (!sealed) {
-        sealed = atl_session_value(r, z, ATL_SESSION_LOGIN_V1);
-    }
     if (!sealed) {
         /* nothing to read */
     }

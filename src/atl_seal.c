@@ -1,41 +1,17 @@
-/* Sealing of the module's session values with AES-256-SIV (RFC 5297).
- * docs/storage-format.md specifies it; in short, a sealed value is
+/* Sealing of the module's session values with AES-256-SIV (RFC 5297),
+ * specified in docs/storage-format.md ("The seal", which also says what
+ * deterministic sealing shows of the module's values). A sealed value is
  * base64url (no padding) of
  *
  *     0x01 | ciphertext (as long as the text, at least 1) | SIV (16 bytes)
  *
  * The associated data is one S2V component: the version byte followed by
- * the purpose string (which names the kind of value and the client ID),
- * so a value sealed for one purpose or client never unseals for another.
- * The SIV, RFC 5297's synthetic IV, is also the tag. OpenSSL hands it over
- * apart from the ciphertext; it goes last because atl_logincache.c
- * compares the end of a value first, in constant time.
- *
- * Keys: HKDF-SHA256 (no salt) of each AtlassianSessionSecret, with the
- * info "mod_auth_atlassian seal AES-256-SIV" for the 64-byte SIV key (a
- * CMAC key, then a CTR key) and, from the first secret only, with
- * "mod_auth_atlassian keyed hash" for the 32-byte key of atl_seal_hash.
- * The first secret seals; every secret is tried in turn when unsealing.
- *
- * SIV is deterministic: the same plaintext and purpose under the same
- * secret give the same value, so whoever reads sealed values learns which
- * ones are equal. Nothing more: one changed byte of plaintext or purpose
- * gives another SIV, and with it another keystream for the whole text. Of
- * what the module seals, pending logins and a kept POST carry a random
- * state, a group check its time, a refresh outcome new tokens, and a login
- * its login time to the second, with tokens only when it keeps them
- * (AtlassianRefresh, AtlassianPassAccessToken, group checks). Equal values
- * are thus the same thing sealed again, and that shows in three cases. Two
- * logins of one account, with the same profile, in the same second, give
- * the same cookie value (nothing on the server tells sessions apart by
- * value: the memo of logins maps it to the same login, a logout only
- * empties its own session). Two shared group checks (mod_atl_groups.c)
- * with the same outcome in the same second are the same value, since the
- * outcome does not name the account (its cache key, a keyed hash, does):
- * whoever reads AtlassianCache sees that two users are in the same
- * configured groups. The shared refresh outcome "the refresh token was
- * refused" (atl_refresh.c) is one constant in AtlassianCache, which its
- * length alone already tells from any other. */
+ * the purpose string (which names the kind of value and the client ID).
+ * The SIV is also the tag. OpenSSL hands it over apart from the
+ * ciphertext; it goes last because atl_logincache.c compares the end of a
+ * value first, in constant time. Keys: HKDF-SHA256 of each
+ * AtlassianSessionSecret; the first secret seals, every secret is tried
+ * in turn when unsealing. */
 
 #include <string.h>
 

@@ -340,6 +340,17 @@ START_TEST(garbage_refused)
                       "decoded: %s", bad[i].why);
         ck_assert_ptr_null(back);
     }
+    /* Formats of early development, never released: not read. */
+    ck_assert_int_eq(atl_identity_decode(&back, pool, B("I1\naabc\nt1\n.\n")),
+                     ATL_E_MALFORMED);
+    ck_assert_int_eq(atl_identity_decode(&back, pool,
+                                         B("\x02\x01\x01\x03"
+                                           "abc\x00")),
+                     ATL_E_MALFORMED);
+    ck_assert_int_eq(atl_identity_decode(&back, pool,
+                                         B("\x03\x00\x01\x03"
+                                           "abc\x00")),
+                     ATL_E_MALFORMED);
     /* The smallest valid encoding, for contrast. */
     back = decode_ok(B("\x01\x11\x03"
                        "abc\x00"));

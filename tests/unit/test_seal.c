@@ -159,6 +159,35 @@ START_TEST(known_values_after_rotation)
 }
 END_TEST
 
+/* Nothing sealed otherwise is read: values of the AES-256-GCM seal and of
+ * an earlier SIV key derivation, sealed during development and never
+ * released (recorded from src/atl_seal.c at commit e3fd5e6), are refused
+ * like any other string. */
+START_TEST(unreleased_seals_refused)
+{
+    static const char *const old[] = {
+        /* AES-256-GCM, version 0x01, "I1\naacc-123\nemail@example.com\n" */
+        "Aa8AVUhkmf-msBzQpnCyU1m_3zRoFHzApqG1UYr6d9vTIKn1P46i-3AIAQwjZdcZxRR1b1n4u-OoIns",
+        /* AES-256-GCM, an empty value */
+        "ASl14zFpqVnWt3UGrWpxdwlMhIzZqsyvZWnRzt4",
+        /* AES-256-SIV as version 0x02, the same text, another key */
+        "ApHazdseLyr8kxe1H5SW_oph3kIko8TSc7Y5Mi2vgEDFk6olOAZTMEsX5l_jGvQ",
+        "AqUARWefHeq-vlK_bBZDOETC",
+    };
+    atl_seal_keys_t *keys = make_keys(secret_a, NULL);
+    const char *out;
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(old) / sizeof(old[0]); i++) {
+        out = "unchanged";
+        ck_assert_msg(atl_unseal(&out, NULL, pool, keys, "identity", old[i])
+                          == ATL_E_UNSEAL,
+                      "value %u unsealed", (unsigned)i);
+        ck_assert_ptr_null(out);
+    }
+}
+END_TEST
+
 START_TEST(round_trip)
 {
     atl_seal_keys_t *keys = make_keys(secret_a, NULL);
@@ -554,6 +583,7 @@ static Suite *seal_suite(void)
     tcase_add_test(tc, round_trip);
     tcase_add_test(tc, known_values);
     tcase_add_test(tc, known_values_after_rotation);
+    tcase_add_test(tc, unreleased_seals_refused);
     tcase_add_test(tc, round_trip_binary_and_empty);
     tcase_add_test(tc, sealing_is_deterministic);
     tcase_add_test(tc, every_change_fails);

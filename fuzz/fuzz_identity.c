@@ -1,7 +1,6 @@
 /* The stored identity, after unsealing: atl_identity_decode on any bytes
- * (format 3, the older format 2, or the first format's text). What it
- * accepts must encode again (atl_identity_encode, format 3) and decode to
- * the same identity. */
+ * (docs/storage-format.md). What it accepts must encode again
+ * (atl_identity_encode) and decode to the same identity. */
 
 #include "fuzz_common.h"
 
@@ -62,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(id->sites == NULL || id->sites->nelts <= ATL_IDENTITY_MAX_SITES);
 
     FUZZ_CHECK(atl_identity_encode(&enc, &len, p, id) == APR_SUCCESS);
-    /* Format 3 is binary: its version byte first, its end record last. */
-    FUZZ_CHECK(len >= 3 && (unsigned char)enc[0] == 0x03 && enc[len - 1] == '\0');
+    /* The format's byte first, the end record last. */
+    FUZZ_CHECK(len >= 3 && (unsigned char)enc[0] == 0x01 && enc[len - 1] == '\0');
     FUZZ_CHECK(atl_identity_decode(&back, p, enc, len) == APR_SUCCESS);
     check_same(id, back);
 

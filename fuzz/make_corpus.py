@@ -4,13 +4,15 @@
 Valid answers in the shapes Atlassian documents (the /me example, an
 accessible-resources list, a token answer) and the stand-in
 tests/fake_atlassian.py sends, plus hostile cases taken from the unit and
-integration tests. Sealed seeds for the unseal target are made with the
-fuzz targets' fixed keys (HKDF-SHA256, then AES-256-SIV for version 0x02 and
-AES-256-GCM for 0x01: the formats of src/atl_seal.c), with the
-python3-cryptography package.
+integration tests. Stored identities follow docs/storage-format.md; sealed
+seeds for the unseal target are made with the fuzz targets' fixed keys
+(HKDF-SHA256, then AES-256-SIV: the seal of docs/storage-format.md), with
+the python3-cryptography package.
 
 Run it from anywhere: python3 fuzz/make_corpus.py. It writes its seeds over
-those of the same name and keeps every other file of the corpus.
+those of the same name, deletes the seeds it wrote on an earlier run and
+no longer writes (fuzz/corpus/GENERATED lists what it wrote), and keeps
+every other file of the corpus: the seeds added by hand.
 """
 
 import base64
@@ -132,23 +134,6 @@ add(S, "many", [{"id": "%02d-" % i + "i" * 20, "name": "n" * 250,
 add(S, "long-id", [{"id": "i" * 300, "url": "https://x.atlassian.net"}])
 
 # -- stored identity (before sealing) ----------------------------------------
-I = "identity"
-add(I, "minimal", "I1\naabc\nt1\n.\n")
-add(I, "full", "I1\na112233aa-bb11-cc22-33dd-445566abcabc\nemia@example.com\nnMia Krystof\n"
-    "kmkrystof\nphttps://avatar.example/112233aa/1234abcd\nyatlassian\nsactive\n"
-    "len-US\nzAustralia/Sydney\nvtrue\njDesigner\ndDesign team\nomia@example.com\n"
-    "wSydney\ncACCESS.TOKEN\nt1700000000\nx1700003600\nrREFRESH-TOKEN\nL\n"
-    "S1324a887-45db-1bf4-1e99-ef0ff456d421\nNacme\nHacme.atlassian.net\n"
-    "S8f2c6a31-0b7e-4c5d-9a21-3e4f5a6b7c8d\nNGlobex Wiki\nHglobex.atlassian.net\n.\n")
-add(I, "sites-none", "I1\naabc\nt1\nL\n.\n")
-for n, g in enumerate(["I1\naabc\nt1\n.\n.\n", "I2\naabc\nt1\n.\n",
-                       "I1\naabc\nt1\naabc\n.\n", "I1\naabc\nt1\nvyes\n.\n",
-                       "I1\naabc\nt1\nL\nSid\nNa\nNb\n.\n", "I1\naa\tc\nt1\n.\n",
-                       "I1\naabc\nt1234567890123456789\n.\n", "I1\naabc\nt1\x00\n.\n",
-                       "I1\naabc\nt1\nSid\n.\n", "I1\naabc\nt1\n\n.\n"]):
-    add(I, "bad-%02d" % n, g)
-
-
 def varint(v):
     out = b""
     while v >= 0x80:
@@ -157,48 +142,66 @@ def varint(v):
     return out + bytes([v])
 
 
-def rec(tag, value):
+# Wire types of docs/storage-format.md.
+W_VARINT, W_TEXT, W_UUID, W_COMMON, W_COPY = range(5)
+
+
+def key(num, wire):
+    return varint(num << 3 | wire)
+
+
+def text(num, value):
     value = value.encode() if isinstance(value, str) else value
-    return bytes([tag]) + varint(len(value)) + value
+    return key(num, W_TEXT) + varint(len(value)) + value
 
 
-# Format 2 (src/atl_identity_codec.c): field numbers, a common value or
-# prefix by its index (0x80 | number), a copy of an earlier field (0x40 |
-# number), then expiry 0x30, refresh 0x31, sites 0x32, site 0x33/0x34/0x35.
-add(I, "v2-minimal", b"\x02\x01" + rec(1, "abc") + b"\x00")
-add(I, "v2-full", b"\x02" + varint(1700000000) + rec(1, "112233aa-bb11-cc22-33dd-445566abcabc")
-    + rec(2, "mia@example.com") + rec(3, "Mia Krystof") + rec(4, "mkrystof")
-    + b"\x85\x00" + varint(17) + b"112233aa/1234abcd" + b"\x86\x00\x00" + b"\x87\x00\x00"
-    + b"\x88\x00\x00" + b"\x89\x02" + varint(6) + b"Sydney" + b"\x8a\x00\x00"
-    + rec(11, "Designer") + rec(12, "Design team") + b"\x4d\x02" + rec(14, "Sydney")
-    + rec(15, "ACCESS.TOKEN") + b"\x30" + varint(1700003600) + rec(0x31, "REFRESH-TOKEN")
-    + b"\x32" + rec(0x33, "1324a887-45db-1bf4-1e99-ef0ff456d421") + rec(0x34, "acme")
-    + rec(0x35, "acme.atlassian.net") + b"\x00")
-for n, g in enumerate([b"\x02\x01\x00", b"\x02\x01" + rec(1, "abc"),
-                       b"\x02\x01" + rec(1, "abc") + b"\x00\x00",
-                       b"\x02\x01" + rec(1, "abc") + b"\x86\x07\x00\x00",
-                       b"\x02\x01" + rec(1, "abc") + b"\x43\x02\x00",
-                       b"\x02\x01" + rec(1, "abc") + b"\xc2\x01\x00",
-                       b"\x02" + b"\xff" * 10 + rec(1, "abc") + b"\x00"]):
-    add(I, "v2-bad-%02d" % n, g)
+def number(num, v):
+    return key(num, W_VARINT) + varint(v)
 
-# Format 3 (src/atl_identity_codec.c, written since): time, which fields,
-# one record per field (text items: raw 0x00|n, UUID 0xc0, prefix and UUID
-# 0xc1, hex 0xc2.., text code 0xe2..), then the tagged records as above.
-add(I, "v3-minimal", b"\x03\x00\x01\x03abc\x00")
-add(I, "v3-documented", bytes.fromhex(
-    "03e0bbf83dff7bc0112233aabb11cc2233dd445566abcabcf1b29e49ea76e75494dec0eddca63e31b5f0"
-    "fc40eab728daf87e20801131313232333361612f313233346162636480008000800082e8dfb66c9b00ea"
-    "ef4bae8c90edef4bae8c30876042e8dfb66c9b0000"))
-add(I, "v3-forms", b"\x03\x00\x0f" + b"\xc1\x07557058:" + bytes(range(16))
-    + b"\xcd" + bytes(12) + b"\xe3\x40" + b"\x3f\x05" + b"q" * 68
-    + b"\x30" + varint(1700003600) + b"\x31\xc0" + bytes(16)
-    + b"\x32\x33\xc0" + bytes(range(16, 32)) + b"\x34\x04acme\x35\x12acme.atlassian.net"
-    + b"\x36" + varint(1700000100) + b"\x37\x0facme/jira-users\x00")
-for n, g in enumerate([b"\x03\x00\x00\x00", b"\x03\x00\x01\x41\x00",
-                       b"\x03\x00\x01\xe3\x4f\x00", b"\x03\x00\x01\xe3\xfc\x98\x40\x00",
-                       b"\x03\x00\x01\xc4\xab\x00", b"\x03\x00\x21\x03abc\x87\x00\x00"]):
-    add(I, "v3-bad-%02d" % n, g)
+
+def uuid(num, value):
+    return key(num, W_UUID) + bytes.fromhex(value.replace("-", ""))
+
+
+def common(num, k, rest=b""):
+    return key(num, W_COMMON) + varint(k) + varint(len(rest)) + rest
+
+
+def copy(num, of):
+    return key(num, W_COPY) + varint(of)
+
+
+I = "identity"
+END = b"\x00"
+add(I, "minimal", b"\x01" + text(2, "abc") + END)
+# Atlassian's documented profile, as atl_identity_encode writes it.
+add(I, "documented", b"\x01" + number(1, 1764950000)
+    + uuid(2, "112233aa-bb11-cc22-33dd-445566abcabc") + text(3, "mia@example.com")
+    + text(4, "Mia Krystof") + text(5, "mkrystof") + common(6, 0, b"112233aa/1234abcd")
+    + common(7, 0) + common(8, 0) + common(9, 0) + common(10, 2, b"Sydney")
+    + text(12, "Designer") + text(13, "Design team") + copy(14, 3) + text(15, "Sydney")
+    + END)
+add(I, "full", b"\x01" + number(1, 1700000000) + text(2, "557058:f58131cb-b67d")
+    + text(3, "mia@example.com") + common(6, 1, b"abc") + common(11, 0)
+    + text(16, "ACCESS.TOKEN") + number(17, 1700003600) + text(18, "REFRESH-TOKEN")
+    + number(19, 1) + uuid(20, "1324a887-45db-1bf4-1e99-ef0ff456d421") + text(21, "acme")
+    + text(22, "acme.atlassian.net") + text(20, "s2") + number(23, 1700000100)
+    + text(24, "acme/jira-users") + text(24, "acme/jira-admins") + END)
+add(I, "sites-and-groups-none", b"\x01" + text(2, "abc") + number(19, 1) + number(23, 5)
+    + END)
+add(I, "unknown-numbers", b"\x01" + number(127, 7) + text(2, "abc") + text(99, "zz")
+    + key(127, W_UUID) + bytes(16) + common(127, 9, b"z") + copy(127, 99) + END)
+for n, g in enumerate([b"\x01\x00", b"\x02" + text(2, "abc") + END,
+                       b"\x01" + text(2, "abc"), b"\x01" + text(2, "abc") + END + END,
+                       b"\x01" + text(2, "abc") * 2 + END, b"\x01" + text(2, "") + END,
+                       b"\x01" + text(2, "a\tc") + END, b"\x01" + number(2, 1) + END,
+                       b"\x01" + text(2, "abc") + key(3, 7) + END,
+                       b"\x01" + text(2, "abc") + common(7, 9) + END,
+                       b"\x01" + text(2, "abc") + copy(3, 4) + END,
+                       b"\x01" + text(2, "abc") + text(11, "yes") + END,
+                       b"\x01" + text(2, "abc") + text(20, "id") + END,
+                       b"\x01" + text(2, "abc") + b"\x08" + b"\xff" * 9 + b"\x7f" + END]):
+    add(I, "bad-%02d" % n, g)
 
 # -- pending logins -------------------------------------------------------------
 ST = "state"
@@ -274,62 +277,37 @@ for n, v in enumerate([
 
 
 # -- sealed values --------------------------------------------------------------------
-def seal(secret, purpose, plain, iv):
-    """Version 0x01: AES-256-GCM with the given IV."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=b"mod_auth_atlassian session seal v1").derive(secret)
-    ct = AESGCM(key).encrypt(iv, plain, b"\x01" + purpose)
-    return base64.urlsafe_b64encode(b"\x01" + iv + ct).rstrip(b"=")
-
-
-def seal2(secret, purpose, plain, version=b"\x02"):
-    """Version 0x02: AES-256-SIV, one associated-data component (the
-    version byte, then the purpose). AESSIV returns SIV | ciphertext; the
-    SIV goes last in the sealed value. version: another byte in front, for
-    hostile seeds."""
+def seal(secret, purpose, plain, version=b"\x01"):
+    """AES-256-SIV, one associated-data component (the version byte, then
+    the purpose). AESSIV returns SIV | ciphertext; the SIV goes last in the
+    sealed value. version: another byte in front, for hostile seeds."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.ciphers.aead import AESSIV
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
     key = HKDF(algorithm=hashes.SHA256(), length=64, salt=None,
-               info=b"mod_auth_atlassian session seal v2 (AES-256-SIV)").derive(secret)
-    out = AESSIV(key).encrypt(plain, [b"\x02" + purpose])
+               info=b"mod_auth_atlassian seal AES-256-SIV").derive(secret)
+    out = AESSIV(key).encrypt(plain, [b"\x01" + purpose])
     return base64.urlsafe_b64encode(version + out[16:] + out[:16]).rstrip(b"=")
 
 
 U = "unseal"
-ident = seeds[I]["v2-full"]
+ident = seeds[I]["full"]
 pend = seeds[ST]["one"]
-add(U, "login-new-key", seal(SECRETS[0], b"login", ident, b"\x01" * 12))
-add(U, "login-old-key", seal(SECRETS[1], b"login", seeds[I]["minimal"], b"\x02" * 12))
-add(U, "login-format-1", seal(SECRETS[0], b"login", seeds[I]["full"], b"\x06" * 12))
-add(U, "pending", seal(SECRETS[0], b"pending", pend, b"\x03" * 12))
-add(U, "empty-plain", seal(SECRETS[0], b"login", b"", b"\x04" * 12))
-add(U, "other-key", seal(b"x" * 40, b"login", ident, b"\x05" * 12))
+add(U, "login-new-key", seal(SECRETS[0], b"login", ident))
+add(U, "login-old-key", seal(SECRETS[1], b"login", seeds[I]["minimal"]))
+add(U, "login-documented", seal(SECRETS[0], b"login", seeds[I]["documented"]))
+add(U, "pending", seal(SECRETS[0], b"pending", pend))
+add(U, "one-byte", seal(SECRETS[0], b"login", b"x"))
+add(U, "other-key", seal(b"x" * 40, b"login", ident))
+add(U, "other-version", seal(SECRETS[0], b"login", ident, b"\x02"))
+add(U, "no-text", base64.urlsafe_b64encode(b"\x01" + b"\x00" * 16).rstrip(b"="))
 good = seeds[U]["login-new-key"]
 add(U, "padded", good + b"==")
 add(U, "std-alphabet", good.replace(b"-", b"+").replace(b"_", b"/"))
 add(U, "truncated", good[:-1])
 add(U, "flipped", good[:10] + (b"A" if good[10:11] != b"A" else b"B") + good[11:])
 add(U, "not-base64", b"!!!!" * 12)
-# Version 0x02, what atl_seal writes (0x01 seeds above: values sealed before).
-add(U, "v2-login-new-key", seal2(SECRETS[0], b"login", ident))
-add(U, "v2-login-old-key", seal2(SECRETS[1], b"login", seeds[I]["minimal"]))
-add(U, "v2-login-format-1", seal2(SECRETS[0], b"login", seeds[I]["full"]))
-add(U, "v2-pending", seal2(SECRETS[0], b"pending", pend))
-add(U, "v2-one-byte", seal2(SECRETS[0], b"login", b"x"))
-add(U, "v2-other-key", seal2(b"x" * 40, b"login", ident))
-add(U, "v2-as-version-1", seal2(SECRETS[0], b"login", ident, b"\x01"))
-add(U, "v2-no-text", base64.urlsafe_b64encode(b"\x02" + b"\x00" * 16).rstrip(b"="))
-good2 = seeds[U]["v2-login-new-key"]
-add(U, "v2-padded", good2 + b"==")
-add(U, "v2-std-alphabet", good2.replace(b"-", b"+").replace(b"_", b"/"))
-add(U, "v2-truncated", good2[:-1])
-add(U, "v2-flipped", good2[:10] + (b"A" if good2[10:11] != b"A" else b"B") + good2[11:])
 
 RT = "seal_roundtrip"
 add(RT, "identity", ident)
@@ -338,13 +316,30 @@ add(RT, "empty", b"")
 add(RT, "binary", bytes(range(256)))
 # One byte over the plaintext limit: it used to seal into a value that
 # atl_unseal refused (fixed in src/atl_seal.c, tests/unit/test_seal.c).
-add(RT, "over-plain-limit", b"I" * (64 * 1024 // 4 * 3 - 29 + 1))
+add(RT, "over-plain-limit", b"I" * (64 * 1024 // 4 * 3 - 17 + 1))
 
-# Seeds of the same name are replaced; every other file stays (seeds added
-# by hand, such as json_groups/ and json_token/long-error).
+# Seeds of the same name are replaced. The seeds an earlier run wrote and
+# this one does not are deleted; every other file stays (seeds added by
+# hand, such as json_groups/ and json_token/long-error).
+MANIFEST = os.path.join(CORPUS, "GENERATED")
+written = sorted("%s/%s" % (t, n) for t, files in seeds.items() for n in files)
+try:
+    with open(MANIFEST) as f:
+        before = set(ln.strip() for ln in f if ln.strip() and not ln.startswith("#"))
+except FileNotFoundError:
+    before = set()
+for stale in sorted(before - set(written)):
+    path = os.path.join(CORPUS, stale)
+    if os.path.exists(path):
+        os.remove(path)
+        print("deleted %s" % stale)
 for target, files in sorted(seeds.items()):
     os.makedirs(os.path.join(CORPUS, target), exist_ok=True)
     for name, data in files.items():
         with open(os.path.join(CORPUS, target, name), "wb") as f:
             f.write(data)
     print("%-18s %d seeds" % (target, len(files)))
+with open(MANIFEST, "w") as f:
+    f.write("# Seeds fuzz/make_corpus.py writes (it deletes those it no longer\n"
+            "# writes); every other file of the corpus was added by hand.\n")
+    f.write("".join(w + "\n" for w in written))

@@ -10,9 +10,9 @@
 #include "atl_identity.h"
 #include "atl_identity_private.h"
 
-/* Common values and prefixes, which the storage format writes as one byte
- * (atl_identity_codec.c). Appending to a list keeps stored logins
- * readable; never reorder or remove an entry. */
+/* Common values and prefixes, which the storage format writes as their
+ * index (docs/storage-format.md). The lists are part of the format:
+ * append to a list, never reorder or remove an entry. */
 static const char *const abbrev_picture[] = {
     "https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/",
     "https://secure.gravatar.com/avatar/", NULL};
@@ -25,35 +25,35 @@ static const char *const abbrev_zone[] = {"America/", "Europe/", "Australia/", "
 
 #define MAXF ATL_IDENTITY_MAX_FIELD
 
-/* Indexed by atl_field_e. The number names the field in the storage
- * format: a new field takes the next unused number (at most
- * ATL_IDENTITY_MAX_NUM); 0 is a field that is derived, not stored. The
- * letter is the code of the first format, read but no longer written. */
+/* Indexed by atl_field_e, which may be reordered freely: the number names
+ * the field in the storage format. A new field takes a number never used
+ * before (see docs/storage-format.md for those taken); 0 is a field that
+ * is derived, not stored. */
 const atl_field_desc_t atl_identity_fields[ATL_F_COUNT] = {
-    {"ATLASSIAN_ACCOUNT_ID", "X-Atlassian-Account-Id", "account_id", 'a', 1, MAXF, NULL},
-    {"ATLASSIAN_EMAIL", "X-Atlassian-Email", "email", 'e', 2, MAXF, NULL},
-    {"ATLASSIAN_NAME", "X-Atlassian-Name", "name", 'n', 3, MAXF, NULL},
-    {"ATLASSIAN_NICKNAME", "X-Atlassian-Nickname", "nickname", 'k', 4, MAXF, NULL},
-    {"ATLASSIAN_PICTURE", "X-Atlassian-Picture", "picture", 'p', 5,
-     ATL_IDENTITY_MAX_PICTURE, abbrev_picture},
-    {"ATLASSIAN_ACCOUNT_TYPE", "X-Atlassian-Account-Type", "account_type", 'y', 6, MAXF,
+    {"ATLASSIAN_ACCOUNT_ID", "X-Atlassian-Account-Id", "account_id", 2, MAXF, NULL},
+    {"ATLASSIAN_EMAIL", "X-Atlassian-Email", "email", 3, MAXF, NULL},
+    {"ATLASSIAN_NAME", "X-Atlassian-Name", "name", 4, MAXF, NULL},
+    {"ATLASSIAN_NICKNAME", "X-Atlassian-Nickname", "nickname", 5, MAXF, NULL},
+    {"ATLASSIAN_PICTURE", "X-Atlassian-Picture", "picture", 6, ATL_IDENTITY_MAX_PICTURE,
+     abbrev_picture},
+    {"ATLASSIAN_ACCOUNT_TYPE", "X-Atlassian-Account-Type", "account_type", 7, MAXF,
      abbrev_type},
-    {"ATLASSIAN_ACCOUNT_STATUS", "X-Atlassian-Account-Status", "account_status", 's', 7,
-     MAXF, abbrev_status},
-    {"ATLASSIAN_LOCALE", "X-Atlassian-Locale", "locale", 'l', 8, MAXF, abbrev_locale},
-    {"ATLASSIAN_ZONEINFO", "X-Atlassian-Zoneinfo", "zoneinfo", 'z', 9, MAXF, abbrev_zone},
-    {"ATLASSIAN_EMAIL_VERIFIED", "X-Atlassian-Email-Verified", "email_verified", 'v', 10,
-     MAXF, abbrev_bool},
-    {"ATLASSIAN_JOB_TITLE", "X-Atlassian-Job-Title", "job_title", 'j', 11, MAXF, NULL},
-    {"ATLASSIAN_DEPARTMENT", "X-Atlassian-Department", "department", 'd', 12, MAXF, NULL},
-    {"ATLASSIAN_ORGANIZATION", "X-Atlassian-Organization", "organization", 'o', 13, MAXF,
+    {"ATLASSIAN_ACCOUNT_STATUS", "X-Atlassian-Account-Status", "account_status", 8, MAXF,
+     abbrev_status},
+    {"ATLASSIAN_LOCALE", "X-Atlassian-Locale", "locale", 9, MAXF, abbrev_locale},
+    {"ATLASSIAN_ZONEINFO", "X-Atlassian-Zoneinfo", "zoneinfo", 10, MAXF, abbrev_zone},
+    {"ATLASSIAN_EMAIL_VERIFIED", "X-Atlassian-Email-Verified", "email_verified", 11, MAXF,
+     abbrev_bool},
+    {"ATLASSIAN_JOB_TITLE", "X-Atlassian-Job-Title", "job_title", 12, MAXF, NULL},
+    {"ATLASSIAN_DEPARTMENT", "X-Atlassian-Department", "department", 13, MAXF, NULL},
+    {"ATLASSIAN_ORGANIZATION", "X-Atlassian-Organization", "organization", 14, MAXF,
      NULL},
-    {"ATLASSIAN_LOCATION", "X-Atlassian-Location", "location", 'w', 14, MAXF, NULL},
-    {"ATLASSIAN_SITES", "X-Atlassian-Sites", "sites", 0, 0, 0, NULL},
-    {"ATLASSIAN_SITE_IDS", "X-Atlassian-Site-Ids", "site_ids", 0, 0, 0, NULL},
-    {"ATLASSIAN_GROUPS", "X-Atlassian-Groups", "groups", 0, 0, 0, NULL},
-    {"ATLASSIAN_LOGIN_TIME", "X-Atlassian-Login-Time", "login_time", 0, 0, 0, NULL},
-    {"ATLASSIAN_ACCESS_TOKEN", "X-Atlassian-Access-Token", "access_token", 'c', 15,
+    {"ATLASSIAN_LOCATION", "X-Atlassian-Location", "location", 15, MAXF, NULL},
+    {"ATLASSIAN_SITES", "X-Atlassian-Sites", "sites", 0, 0, NULL},
+    {"ATLASSIAN_SITE_IDS", "X-Atlassian-Site-Ids", "site_ids", 0, 0, NULL},
+    {"ATLASSIAN_GROUPS", "X-Atlassian-Groups", "groups", 0, 0, NULL},
+    {"ATLASSIAN_LOGIN_TIME", "X-Atlassian-Login-Time", "login_time", 0, 0, NULL},
+    {"ATLASSIAN_ACCESS_TOKEN", "X-Atlassian-Access-Token", "access_token", 16,
      ATL_IDENTITY_MAX_TOKEN, NULL},
 };
 

@@ -7,7 +7,9 @@
 #include <apr_tables.h>
 #include "atl_status.h"
 
-/* Order matters: it is the order of the variables, headers and JSON. */
+/* Order matters: it is the order of the variables, headers and JSON. It
+ * does not matter to the storage format, which names each field by its
+ * number (atl_identity_fields[] in atl_identity.c). */
 typedef enum {
     ATL_F_ACCOUNT_ID = 0, /* account_id */
     ATL_F_EMAIL,          /* email */
@@ -93,11 +95,12 @@ void atl_identity_join_groups(atl_identity_t *id, apr_pool_t *p);
 /* Whether id->groups holds entry ("site/group", compared exactly). */
 int atl_identity_has_group(const atl_identity_t *id, const char *entry);
 
-/* Serialise for sealing, and back (atl_identity_codec.c). The encoding is
- * binary: *len bytes, NUL bytes among them. decode reads it and the first,
- * text format; it fails with ATL_E_MALFORMED on anything it does not
- * recognise. A new field needs one line in atl_identity_fields[] (its
- * names, the next storage number, its bound). */
+/* Serialise for sealing, and back (atl_identity_codec.c, specified in
+ * docs/storage-format.md). The encoding is binary: *len bytes, NUL bytes
+ * among them. decode fails with ATL_E_MALFORMED on anything that is not
+ * a whole, valid encoding. A new field needs one line in
+ * atl_identity_fields[] (its names, a storage number never used before,
+ * its bound). */
 apr_status_t atl_identity_encode(const char **out, apr_size_t *len, apr_pool_t *p,
                                  const atl_identity_t *id);
 apr_status_t atl_identity_decode(atl_identity_t **id, apr_pool_t *p, const char *s,

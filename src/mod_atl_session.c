@@ -26,12 +26,10 @@ APLOG_USE_MODULE(auth_atlassian);
 
 /* Keys of the module's values in the mod_session session. */
 /* The login's key is short: the session travels with every request, and
- * httpd's work on the cookie grows with its length. Logins stored under
- * the older, longer key are still read (and moved on their next write). */
-#define ATL_SESSION_LOGIN    "atl"
-#define ATL_SESSION_LOGIN_V1 "atlassian-login"
-#define ATL_SESSION_PENDING  "atlassian-pending"
-#define ATL_SESSION_POST     "atlassian-post"
+ * httpd's work on the cookie grows with its length. */
+#define ATL_SESSION_LOGIN   "atl"
+#define ATL_SESSION_PENDING "atlassian-pending"
+#define ATL_SESSION_POST    "atlassian-post"
 
 static APR_OPTIONAL_FN_TYPE(ap_session_load) * atl_session_load;
 static APR_OPTIONAL_FN_TYPE(ap_session_get) * atl_session_get;
@@ -410,9 +408,6 @@ apr_status_t atl_store_login(request_rec *r, session_rec *z, const char *sealed)
 
     chain->login = NULL;
     chain->login_read = 0;
-    if (atl_session_value(r, z, ATL_SESSION_LOGIN_V1)) {
-        atl_store(r, z, ATL_SESSION_LOGIN_V1, NULL);
-    }
     return atl_store(r, z, ATL_SESSION_LOGIN, sealed);
 }
 
@@ -485,9 +480,9 @@ static atl_identity_t *atl_read_login(request_rec *r, session_rec *z,
     }
     sealed = atl_session_value(r, z, ATL_SESSION_LOGIN);
     if (!sealed) {
-        sealed = atl_session_value(r, z, ATL_SESSION_LOGIN_V1);
+        /* nothing to read */
     }
-    if (sealed) {
+    else {
         id = atl_unseal_login(r, c, sealed);
     }
     if (chain->z == z) {

@@ -5,7 +5,8 @@
  * This file holds the module record, the hooks and the request flow:
  * check_authn decides between the callback, a login carried by the session
  * and the start of a new login. Each concern of the glue has its own file
- * under src/: mod_atl_config.c (directives, create/merge, startup checks),
+ * under src/: mod_atl_config.c (directives, create/merge), mod_atl_check.c
+ * (the startup checks),
  * mod_atl_layout.c (where the callback and protected locations lie),
  * mod_atl_session.c (the module's values in mod_session),
  * mod_atl_callback.c (the endpoints on the callback URL), mod_atl_export.c
@@ -47,6 +48,7 @@
 #include "mod_atl_authz.h"
 #include "mod_atl_cache.h"
 #include "mod_atl_callback.h"
+#include "mod_atl_check.h"
 #include "mod_atl_config.h"
 #include "mod_atl_export.h"
 #include "mod_atl_groups.h"

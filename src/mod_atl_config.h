@@ -104,8 +104,4 @@ const char *atl_purpose(apr_pool_t *p, const atl_srv_conf *c, const char *what);
  * x)" or "<VirtualHost addr> at file:line, ServerName x", as written. */
 const char *atl_server_label(apr_pool_t *p, const server_rec *s);
 
-/* check_config: refuse to start when the configuration is incomplete. */
-int atl_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                     server_rec *s);
-
 #endif

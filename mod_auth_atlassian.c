@@ -56,6 +56,7 @@
 #include "mod_atl_metrics.h"
 #include "mod_atl_pages.h"
 #include "mod_atl_post.h"
+#include "mod_atl_refresh.h"
 #include "mod_atl_session.h"
 
 static int atl_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,

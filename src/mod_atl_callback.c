@@ -26,6 +26,7 @@
 #include "mod_atl_metrics.h"
 #include "mod_atl_pages.h"
 #include "mod_atl_post.h"
+#include "mod_atl_refresh.h"
 #include "mod_atl_proxy.h"
 #include "mod_atl_session.h"
 #include "mod_atl_spent.h"

@@ -287,3 +287,15 @@ atl_identity_t *atl_refresh_login(request_rec *r, session_rec *z, const atl_srv_
     }
     return id;
 }
+
+atl_identity_t *atl_load_identity(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                                  const atl_dir_conf *d)
+{
+    atl_identity_t *id = atl_read_login(r, z, c);
+
+    if (!id || atl_login_expired(r, id, d)) {
+        return NULL;
+    }
+    /* AtlassianRefresh: fresh tokens, or none that has expired. */
+    return atl_refresh_login(r, z, c, id);
+}

@@ -20,4 +20,11 @@
 atl_identity_t *atl_refresh_login(request_rec *r, session_rec *z, const atl_srv_conf *c,
                                   atl_identity_t *id);
 
+/* The login of this request: read from the session (atl_read_login),
+ * held to the AtlassianSessionLifetime of the location d, and with
+ * AtlassianRefresh fresh tokens or none that has expired. NULL: a new
+ * login is needed. */
+atl_identity_t *atl_load_identity(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                                  const atl_dir_conf *d);
+
 #endif

@@ -19,7 +19,6 @@
 #include "atl_logincache.h"
 #include "atl_seal.h"
 #include "atl_state.h"
-#include "mod_atl_refresh.h"
 #include "mod_atl_session.h"
 
 APLOG_USE_MODULE(auth_atlassian);
@@ -464,12 +463,7 @@ static atl_identity_t *atl_unseal_login(request_rec *r, const atl_srv_conf *c,
     return id;
 }
 
-/* The login stored in the session, or NULL (not logged in, expired, or a
- * value this module did not write). */
-/* The login the session holds, unsealed and decoded once per chain of
- * requests (NULL: none, or not readable). */
-static atl_identity_t *atl_read_login(request_rec *r, session_rec *z,
-                                      const atl_srv_conf *c)
+atl_identity_t *atl_read_login(request_rec *r, session_rec *z, const atl_srv_conf *c)
 {
     atl_req_t *chain = atl_req(atl_initial(r));
     const char *sealed;
@@ -505,18 +499,6 @@ int atl_login_expired(request_rec *r, const atl_identity_t *id, const atl_dir_co
         return 1;
     }
     return 0;
-}
-
-atl_identity_t *atl_load_identity(request_rec *r, session_rec *z, const atl_srv_conf *c,
-                                  const atl_dir_conf *d)
-{
-    atl_identity_t *id = atl_read_login(r, z, c);
-
-    if (id && atl_login_expired(r, id, d)) {
-        return NULL;
-    }
-    /* AtlassianRefresh: fresh tokens, or none that has expired. */
-    return id ? atl_refresh_login(r, z, c, id) : NULL;
 }
 
 /* Read the pending logins of the session (an unreadable value is none). */

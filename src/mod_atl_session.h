@@ -82,8 +82,10 @@ int atl_commit(request_rec *r, int status);
  * location d (or from the future): each request, subrequests and internal
  * redirects included, is held to the lifetime of its own location. */
 int atl_login_expired(request_rec *r, const atl_identity_t *id, const atl_dir_conf *d);
-atl_identity_t *atl_load_identity(request_rec *r, session_rec *z, const atl_srv_conf *c,
-                                  const atl_dir_conf *d);
+/* The login the session holds, unsealed and decoded once per chain of
+ * requests (NULL: none, or not readable); its lifetime is not checked
+ * (atl_load_identity in mod_atl_refresh.c does that, and the refresh). */
+atl_identity_t *atl_read_login(request_rec *r, session_rec *z, const atl_srv_conf *c);
 apr_status_t atl_seal_login(const char **sealed, request_rec *r, const atl_srv_conf *c,
                             atl_identity_t *id);
 

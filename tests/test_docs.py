@@ -221,7 +221,7 @@ def tag_rows():
 def test_tags_are_found():
     sites = message_sites()
     assert len(sites) >= 100, sites
-    assert ("ATL00001", "src/mod_atl_config.c", "emerg") in [
+    assert ("ATL00001", "src/mod_atl_check.c", "emerg") in [
         (t, w.split(":")[0], lv) for t, w, lv in sites]
 
 

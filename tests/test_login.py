@@ -382,43 +382,6 @@ def test_logout_to_local_path(browser, fake, httpd):
     assert browser.get(H.CALLBACK + "?info=json").status == 401
 
 
-def test_logout_keeps_an_old_cookie_from_being_reused_elsewhere(browser, fake):
-    # After logout the session the browser holds carries no login.
-    browser.login()
-    browser.get(H.CALLBACK + "?logout=/")
-    assert browser.get(CGI).status == 302
-
-
-BAD_LOGOUT = [
-    "https://evil.com/",
-    "http://evil.com",
-    "//evil.com",
-    "//evil.com/protected",
-    "/\\evil.com",
-    "\\/evil.com",
-    "\\\\evil.com",
-    "/\t/evil.com",
-    "/\n/evil.com",
-    "/%09/evil.com",
-    "https:evil.com",
-    "javascript:alert(1)",
-    "///evil.com",
-    " //evil.com",
-    "http://127.0.0.1.evil.com/",
-    "data:text/html,<script>alert(1)</script>",
-]
-
-
-@pytest.mark.parametrize("target", BAD_LOGOUT)
-def test_logout_refuses_foreign_targets(browser, fake, target):
-    browser.login()
-    r = browser.get(H.CALLBACK + "?logout=" + urllib.parse.quote(target, safe=""))
-    assert r.status == 400, (target, r)
-    assert r.location is None
-    assert "no-store" in (r.header("Cache-Control") or "")
-    assert "<script>" not in r.text
-
-
 def test_logout_to_allowed_prefix(make_httpd, fake):
     h = make_httpd(server_extra="AtlassianLogoutRedirectAllowed https://app.example.com/ "
                                 "https://intranet.example.org")

@@ -1,6 +1,7 @@
 """Profile and site values an attacker controls: account_status, control
 characters, wrong JSON types, malformed emails, sites, escaping in
-?info=json, and a session cookie that stays under 4 KB."""
+?info=json, and a session cookie that stays under 4 KB. (What the callback
+answers when Atlassian fails or answers malformed JSON: test_callback.py.)"""
 
 import json
 import re
@@ -9,7 +10,6 @@ import pytest
 
 import atlharness as H
 import fake_atlassian
-
 import advhelpers
 from advhelpers import (CGI, assert_callback_headers, assert_logged, atl_like, backend_headers,
                         cookie_sizes, login_with_profile, pending)
@@ -21,8 +21,7 @@ HTTPD_OPTIONS = advhelpers.HTTPD_OPTIONS
 pytestmark = pytest.mark.allow_log_errors(r"AH01631:", r"AH01629:", r"AH00011:")
 
 
-# ---------------------------------------------------------------------------
-# Identity values
+# -- identity values ---------------------------------------------------------
 
 
 @pytest.mark.parametrize("status", [None, "", "Active", "ACTIVE", "active ", "inactive",

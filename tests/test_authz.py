@@ -5,12 +5,12 @@ their combinations: allowed users get the page, refused logged-in users get
 import pytest
 
 import atlharness as H
-import advhelpers
-from advhelpers import CGI, atl_like, backend_headers, pending
+import sharedkit
+from sharedkit import CGI, atl_like, backend_headers, pending
 
-# The httpd fixture reads this: advhelpers' locations, a short AtlassianTimeout
+# The httpd fixture reads this: sharedkit's locations, a short AtlassianTimeout
 # and allowed logout targets.
-HTTPD_OPTIONS = advhelpers.HTTPD_OPTIONS
+HTTPD_OPTIONS = sharedkit.HTTPD_OPTIONS
 
 # mod_authz_core logs every refusal at error level (AH01631, AH01629); httpd's
 # core a cookie sent twice (AH00011).

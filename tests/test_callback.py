@@ -9,14 +9,14 @@ import urllib.parse
 import pytest
 
 import atlharness as H
-import advhelpers
-from advhelpers import assert_callback_headers, assert_logged
+import sharedkit
+from sharedkit import assert_callback_headers, assert_logged
 
 CGI = "/protected/cgi/printenv.cgi"
 
-# The module-wide httpd of this file: advhelpers' options, among them a short
+# The module-wide httpd of this file: sharedkit's options, among them a short
 # AtlassianTimeout (see the timeout test).
-HTTPD_OPTIONS = advhelpers.HTTPD_OPTIONS
+HTTPD_OPTIONS = sharedkit.HTTPD_OPTIONS
 
 # httpd's own complaints: a refused user (AH01631, AH01629), a cookie sent twice (AH00011).
 pytestmark = pytest.mark.allow_log_errors(r"AH01631:", r"AH01629:", r"AH00011:")

@@ -11,7 +11,7 @@ import urllib.parse
 import pytest
 
 import atlharness as H
-from advhelpers import atl_like
+from sharedkit import atl_like
 
 ACCOUNT_ID = H.DEFAULT_ACCOUNT_ID
 CGI = "/protected/cgi/printenv.cgi"

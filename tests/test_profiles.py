@@ -10,12 +10,12 @@ import pytest
 
 import atlharness as H
 import fake_atlassian
-import advhelpers
-from advhelpers import (CGI, assert_callback_headers, assert_logged, atl_like, backend_headers,
+import sharedkit
+from sharedkit import (CGI, assert_callback_headers, assert_logged, atl_like, backend_headers,
                         cookie_sizes, login_with_profile, pending)
 
 # The httpd fixture reads this.
-HTTPD_OPTIONS = advhelpers.HTTPD_OPTIONS
+HTTPD_OPTIONS = sharedkit.HTTPD_OPTIONS
 
 # httpd's own complaints: a refused user (AH01631), a cookie sent twice (AH00011).
 pytestmark = pytest.mark.allow_log_errors(r"AH01631:", r"AH01629:", r"AH00011:")

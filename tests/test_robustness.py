@@ -8,14 +8,14 @@ import urllib.parse
 import pytest
 
 import atlharness as H
-import advhelpers
-from advhelpers import assert_callback_headers, pending
+import sharedkit
+from sharedkit import assert_callback_headers, pending
 
 CGI = "/protected/cgi/printenv.cgi"
 
-# The httpd fixture reads this: advhelpers' locations, a short AtlassianTimeout
+# The httpd fixture reads this: sharedkit's locations, a short AtlassianTimeout
 # and allowed logout targets.
-HTTPD_OPTIONS = advhelpers.HTTPD_OPTIONS
+HTTPD_OPTIONS = sharedkit.HTTPD_OPTIONS
 
 # httpd's own complaints: a cookie sent twice (core, AH00011), a refused user
 # (AH01631, AH01629).

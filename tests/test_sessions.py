@@ -12,15 +12,15 @@ import pytest
 
 import atlharness as H
 import fake_atlassian
-import advhelpers
-from advhelpers import assert_logged
+import sharedkit
+from sharedkit import assert_logged
 
 CGI = "/protected/cgi/printenv.cgi"
 
 
-# The httpd fixture reads this: advhelpers' locations, a short AtlassianTimeout
+# The httpd fixture reads this: sharedkit's locations, a short AtlassianTimeout
 # and allowed logout targets.
-HTTPD_OPTIONS = advhelpers.HTTPD_OPTIONS
+HTTPD_OPTIONS = sharedkit.HTTPD_OPTIONS
 # httpd's own complaints: a refused user (AH01631, AH01629), a cookie sent twice (AH00011).
 pytestmark = pytest.mark.allow_log_errors(r"AH01631:", r"AH01629:", r"AH00011:")
 

@@ -18,8 +18,6 @@ CGI = "/protected/cgi/printenv.cgi"
 # AtlassianTimeout (see the timeout test).
 HTTPD_OPTIONS = sharedkit.HTTPD_OPTIONS
 
-# httpd's own complaints: a refused user (AH01631, AH01629), a cookie sent twice (AH00011).
-pytestmark = pytest.mark.allow_log_errors(r"AH01631:", r"AH01629:", r"AH00011:")
 
 
 pending = H.pending

@@ -15,10 +15,6 @@ import atlharness as H
 
 CGI = "/protected/cgi/printenv.cgi"
 
-# httpd's own complaints: a refused user (AH01631, AH01629), a cookie sent twice (AH00011).
-pytestmark = pytest.mark.allow_log_errors(r"AH01631:", r"AH01629:", r"AH00011:")
-
-
 def config_line(h, needle):
     with open(h.conf) as f:
         for i, line in enumerate(f, 1):

@@ -21,8 +21,6 @@ CGI = "/protected/cgi/printenv.cgi"
 # The httpd fixture reads this: sharedkit's locations, a short AtlassianTimeout
 # and allowed logout targets.
 HTTPD_OPTIONS = sharedkit.HTTPD_OPTIONS
-# httpd's own complaints: a refused user (AH01631, AH01629), a cookie sent twice (AH00011).
-pytestmark = pytest.mark.allow_log_errors(r"AH01631:", r"AH01629:", r"AH00011:")
 
 
 def assert_login_required(b, fake):
@@ -358,6 +356,7 @@ def test_session_value_mangled(httpd, fake, mangle):
     assert httpd.alive()
 
 
+@pytest.mark.allow_log_errors(r"AH00011:")  # httpd: a cookie sent twice
 def test_duplicated_session_cookie_garbage_is_ignored(httpd, fake):
     """A session cookie planted beside the real one (from a sibling host or
     over http, "cookie tossing"), whose value does not unseal, is ignored,
@@ -393,6 +392,7 @@ def _login_as(httpd, fake, account_id):
     return b.cookies[H.COOKIE]
 
 
+@pytest.mark.allow_log_errors(r"AH00011:")  # httpd: a cookie sent twice
 def test_duplicated_session_cookie_two_accounts_is_400(httpd, fake):
     """Two values that both unseal as logins, of different accounts (an
     attacker's own session planted beside the user's): which one is the
@@ -449,6 +449,7 @@ def test_huge_session_cookie(httpd, fake):
     assert httpd.alive()
 
 
+@pytest.mark.allow_log_errors(r"AH00011:")  # httpd: a cookie sent twice
 def test_duplicated_session_cookie_removed_from_the_request(make_httpd, fake):
     """SessionCookieRemove On: mod_session_cookie leaves a cookie that came
     twice in the request; the module takes both values out, so that neither

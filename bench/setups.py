@@ -1,6 +1,6 @@
 """The cases of the benchmark and the httpd configurations that serve them.
 
-Every httpd is rendered by the test harness (tests/atlharness.py, Httpd)
+Every httpd is rendered by the test harness (tests/lib/atlharness.py, Httpd)
 from the same template: the same modules, event MPM settings and access
 log, and the same 1 KiB static file. They differ only in what guards the
 location measured:

@@ -1,4 +1,4 @@
-"""The Atlassian stand-in of the tests (tests/fake_atlassian.py), wrapped so
+"""The Atlassian stand-in of the tests (tests/lib/fake_atlassian.py), wrapped so
 that the benchmark can see what a login costs the stand-in:
 
   - every TCP connection it accepts and every TLS handshake it completes

@@ -3,7 +3,7 @@
 
 Valid answers in the shapes Atlassian documents (the /me example, an
 accessible-resources list, a token answer) and the stand-in
-tests/fake_atlassian.py sends, plus hostile cases taken from the unit and
+tests/lib/fake_atlassian.py sends, plus hostile cases taken from the unit and
 integration tests. Stored identities follow docs/storage-format.md; sealed
 seeds for the unseal target are made with the fuzz targets' fixed keys
 (HKDF-SHA256, then AES-256-SIV: the seal of docs/storage-format.md), with
@@ -21,7 +21,7 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
 import fake_atlassian  # noqa: E402  (the documented /me and sites examples)
 
 CORPUS = os.path.join(HERE, "corpus")

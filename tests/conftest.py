@@ -19,7 +19,9 @@ import sys
 
 import pytest
 
+# tests/ for apps/, tests/lib/ for the harness, the kits and the stand-in.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 
 import atlharness as H  # noqa: E402
 import fake_atlassian  # noqa: E402

@@ -1,9 +1,12 @@
 """Configuration: `apache2 -t` refuses bad configurations with a tagged
-message; nothing secret ever reaches the error log, even at trace8. (Where
+message (or httpd's own, for an empty argument); a VirtualHost has its own
+client ID; nothing secret ever reaches the error log, even at trace8. (Where
 the callback lies: test_layout.py; directive values in detail:
 test_directives.py.)"""
 
+import json
 import re
+import time
 import urllib.parse
 
 import pytest
@@ -11,7 +14,6 @@ import pytest
 import atlharness as H
 
 CGI = "/protected/cgi/printenv.cgi"
-
 
 def config_line(h, needle):
     with open(h.conf) as f:
@@ -35,6 +37,10 @@ def test_loopback_http_endpoints_accepted(make_httpd):
                                       "authorize": "http://127.0.0.1:1/authorize"})
     rc, out = h.config_test()
     assert rc == 0, out
+
+
+# An empty argument is refused by httpd before the module sees the value.
+HTTPD_REFUSES = {"scope empty", "client id empty"}
 
 
 @pytest.mark.parametrize("case,opts,needle", [
@@ -70,14 +76,74 @@ def test_loopback_http_endpoints_accepted(make_httpd):
      "AtlassianClientSecret"),
     ("authorize params override state", {"server_extra": 'AtlassianAuthorizeParams "state=x"'},
      "AtlassianAuthorizeParams"),
+    ("timeout 0", {"server_extra": "AtlassianTimeout 0"}, "AtlassianTimeout"),
+    ("timeout abc", {"server_extra": "AtlassianTimeout abc"}, "AtlassianTimeout"),
+    ("timeout -5", {"server_extra": "AtlassianTimeout -5"}, "AtlassianTimeout"),
+    ("timeout 10s", {"server_extra": "AtlassianTimeout 10s"}, "AtlassianTimeout"),
+    ("lifetime -1", {"protected_extra": "AtlassianSessionLifetime -1"},
+     "AtlassianSessionLifetime"),
+    ("lifetime 0", {"protected_extra": "AtlassianSessionLifetime 0"},
+     "AtlassianSessionLifetime"),
+    ("lifetime huge", {"protected_extra": "AtlassianSessionLifetime 99999999999999999999999"},
+     "AtlassianSessionLifetime"),
+    ("pass bogus", {"protected_extra": "AtlassianPassIdentityAs bogus"},
+     "AtlassianPassIdentityAs"),
+    ("unauth bogus", {"protected_extra": "AtlassianUnauthAction bogus"},
+     "AtlassianUnauthAction"),
+    ("cafile missing", {"ca_file": "/nonexistent/ca.pem"}, "AtlassianCAFile"),
+    ("secret file missing", {"client_secret": "file:/missing/secret"}, "AtlassianClientSecret"),
+    ("secret env unset", {"client_secret": "env:ATL_REVIEW_SURELY_UNSET"},
+     "AtlassianClientSecret"),
+    ("session secret env unset", {"session_secret": ["env:ATL_REVIEW_SURELY_UNSET"]},
+     "AtlassianSessionSecret"),
+    ("params client_id", {"server_extra": 'AtlassianAuthorizeParams "client_id=x"'},
+     "AtlassianAuthorizeParams"),
+    ("params redirect_uri", {"server_extra": 'AtlassianAuthorizeParams "redirect_uri=https://evil.com/"'},
+     "AtlassianAuthorizeParams"),
+    ("params response_type", {"server_extra": 'AtlassianAuthorizeParams "response_type=token"'},
+     "AtlassianAuthorizeParams"),
+    ("params STATE upper", {"server_extra": 'AtlassianAuthorizeParams "State=x"'},
+     "AtlassianAuthorizeParams"),
+    ("cache bad", {"server_extra": 'AtlassianCache "bad provider!"'}, "AtlassianCache"),
+    ("logout prefix without host", {"server_extra": "AtlassianLogoutRedirectAllowed https://"},
+     "AtlassianLogoutRedirectAllowed"),
+    ("logout prefix relative", {"server_extra": "AtlassianLogoutRedirectAllowed /local/"},
+     "AtlassianLogoutRedirectAllowed"),
+    ("logout prefix userinfo",
+     {"server_extra": "AtlassianLogoutRedirectAllowed http://app.example.com@evil.com/"},
+     "AtlassianLogoutRedirectAllowed"),
+    ("cache unknown provider", {"server_extra": "AtlassianCache nosuchprovider"},
+     "AtlassianCache"),
+    ("redirect ftp", {"redirect_uri": "ftp://x/y"}, "AtlassianRedirectURI"),
+    ("redirect relative", {"redirect_uri": "protected/oauth2callback"}, "AtlassianRedirectURI"),
+    ("redirect with fragment", {"redirect_uri": "https://app.example.com/cb#x"},
+     "AtlassianRedirectURI"),
+    ("token url fake loopback host", {"urls": {"token": "http://127.evil.example/oauth/token"}},
+     "AtlassianTokenURL"),
+    ("redirect fake loopback host",
+     {"redirect_uri": "http://127.0.0.1.evil.example/protected/oauth2callback"},
+     "AtlassianRedirectURI"),
+    ("redirect 127-prefixed host",
+     {"redirect_uri": "http://127.attacker.example/protected/oauth2callback"},
+     "AtlassianRedirectURI"),
+    ("logout allowed not a url", {"server_extra": "AtlassianLogoutRedirectAllowed /local"},
+     "AtlassianLogoutRedirectAllowed"),
+    ("remote user in server", {"server_extra": "AtlassianRemoteUser bogus"},
+     "AtlassianRemoteUser"),
+    ("scope empty", {"server_extra": 'AtlassianScope ""'}, "AtlassianScope"),
+    ("client id empty", {"client_id": ""}, "AtlassianClientID"),
 ])
 def test_bad_configuration_refused(make_httpd, case, opts, needle):
     h = make_httpd(start=False, **opts)
     rc, out = h.config_test()
     assert rc != 0, (case, out)
     line = config_line(h, needle)
-    # Every refusal carries the module's tag.
-    assert re.search(r"ATL\d{5}: ", out), (case, out)
+    if case in HTTPD_REFUSES:
+        # httpd's own argument check: its AH00526 with the directive's usage.
+        assert "AH00526: " in out and needle + " takes one argument" in out, (case, out)
+    else:
+        # Every refusal of the module carries its tag.
+        assert re.search(r"ATL\d{5}: ", out), (case, out)
     # The message names the directive (or httpd points at its line).
     assert (needle.lower() in out.lower()
             or (line is not None and ("line %d " % line) in out)), (case, out)
@@ -196,3 +262,121 @@ def test_no_cache_refused(make_httpd, monkeypatch):
         "AtlassianCache memcache:127.0.0.1:11211\n" % H.MODULES_DIR))
     rc, out = mc.config_test()
     assert rc == 0, out
+
+
+# -- a VirtualHost with its own client ---------------------------------------
+
+
+def test_module_in_virtualhost_with_own_client_id(make_httpd, fake):
+    port2 = H.free_port()
+    vhost = """
+Listen 127.0.0.1:%(p)d
+<VirtualHost 127.0.0.1:%(p)d>
+    ServerName 127.0.0.1:%(p)d
+    AtlassianClientID "vhost-client-id"
+    AtlassianClientSecret "vhost-secret-0123456789"
+    AtlassianRedirectURI http://127.0.0.1:%(p)d/vp/oauth2callback
+    AtlassianSessionSecret "%(ss)s"
+    AtlassianAuthorizeURL "%(az)s"
+    AtlassianTokenURL "%(tk)s"
+    AtlassianProfileURL "%(pr)s"
+    AtlassianCAFile "%(ca)s"
+    Alias /vp/ "%%DIR%%/htdocs/files/"
+    <Location /vp>
+        AuthType Atlassian
+        AuthName "VHost"
+        Session On
+        SessionCookieName vh_session path=/;HttpOnly
+        Require valid-user
+    </Location>
+</VirtualHost>
+""" % {"p": port2, "ss": H.SESSION_SECRET_B, "az": fake.urls()["authorize"],
+       "tk": fake.urls()["token"], "pr": fake.urls()["profile"], "ca": "%%CA%%"}
+    h = make_httpd(start=False)
+    vhost = vhost.replace("%%DIR%%", h.dir).replace("%%CA%%", h.certs["ca"])
+    h.rewrite_config(tail_extra=vhost)
+    rc, out = h.config_test()
+    assert rc == 0, out
+    h.start()
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", port2, timeout=10)
+    conn.request("GET", "/vp/ok.txt", headers={"Accept": "text/html"})
+    r = conn.getresponse()
+    r.read()
+    conn.close()
+    assert r.status == 302, r.status
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(r.getheader("Location")).query)
+    assert q["client_id"] == ["vhost-client-id"]
+    assert q["redirect_uri"] == ["http://127.0.0.1:%d/vp/oauth2callback" % port2]
+    # The main server keeps its own.
+    q2 = h.browser().start_login(CGI)
+    assert q2["client_id"] == H.CLIENT_ID
+
+
+# -- no secret in the log ----------------------------------------------------
+
+
+@pytest.mark.allow_log_errors(r"ATL\d+:")
+def test_no_secret_in_trace8_log_on_failures(make_httpd, fake):
+    # The module's and mod_session's lines at trace8 (httpd's core logs the
+    # request line itself at trace levels, which is not the module's doing).
+    h = make_httpd(start=False,
+                   loglevel="info auth_atlassian:trace8 session:trace8 session_cookie:trace8",
+                   server_extra="AtlassianTimeout 2",
+                   protected_extra="AtlassianPassAccessToken On")
+    h.start()
+    secrets = [H.CLIENT_SECRET, H.SESSION_SECRET]
+    states = []
+
+    def one(prep):
+        b = h.browser()
+        q = b.start_login(CGI)
+        states.append(q["state"])
+        cb = b.authorize(q["_location"])
+        code = H.cb_parts(cb)[1]
+        prep(code)
+        r = b.get(cb)
+        fake.clear_failure()
+        return r, code
+
+    codes = []
+    # Token 401 whose description echoes the code and the secret.
+    r, c = one(lambda code: fake.fail(
+        "/oauth/token", 401, json.dumps({"error": "access_denied",
+                                         "error_description": "bad code " + code + " secret "
+                                         + H.CLIENT_SECRET})))
+    assert r.status == 502
+    codes.append(c)
+    # Token 200 then /me fails with a body echoing the token.
+    r, c = one(lambda code: fake.fail("/me", 500, '{"message": "token ' + "x" * 10 + '"}'))
+    assert r.status == 502
+    codes.append(c)
+    # Timeout.
+    r, c = one(lambda code: fake.fail("/oauth/token", delay=4))
+    assert r.status == 504
+    codes.append(c)
+    # Malformed token answer echoing the code.
+    r, c = one(lambda code: fake.fail("/oauth/token", 200, "not json " + code))
+    assert r.status == 502
+    codes.append(c)
+    # A callback whose error parameter carries a "secret-looking" value.
+    b = h.browser()
+    q = b.start_login(CGI)
+    states.append(q["state"])
+    b.get(H.CALLBACK + "?error=bad_thing_SECRETVALUE123&error_description=zzz&state="
+          + q["state"])
+    # A successful login.
+    b = h.browser()
+    q = b.start_login(CGI)
+    states.append(q["state"])
+    cb = b.authorize(q["_location"])
+    codes.append(H.cb_parts(cb)[1])
+    b.finish_login(cb, CGI)
+    b.get(CGI)
+    time.sleep(0.5)
+    log = h.read_log()
+    for what, s in ([("secret", x) for x in secrets] + [("code", x) for x in codes]
+                    + [("token", t) for t in fake.tokens_issued]
+                    + [("state", s) for s in states]):
+        assert s not in log, "the trace8 log contains a %s" % what
+        assert urllib.parse.quote(s, safe="") not in log, "the trace8 log contains a %s" % what

@@ -305,7 +305,7 @@ def test_script_makes_certificates_and_takes_the_callback(tmp_path):
     here = os.path.dirname(os.path.abspath(__file__))
     port = H.free_port()
     cb = "http://127.0.0.1:8080/protected/oauth2callback"
-    proc = subprocess.Popen([sys.executable, os.path.join(here, "fake_atlassian.py"),
+    proc = subprocess.Popen([sys.executable, os.path.join(here, "lib", "fake_atlassian.py"),
                              "--port", str(port), "--make-certs", str(tmp_path / "certs"),
                              "--redirect-uri", cb, "--auto-approve"],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

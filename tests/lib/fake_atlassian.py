@@ -22,7 +22,7 @@ UTF-8 names: see fake_data.py.
 Usable as a library (start(...) returns a running FakeAtlassian) or as a
 script, next to an apache2 of your own:
 
-  python3 tests/fake_atlassian.py --port 9443 --make-certs /tmp/fake-certs \
+  python3 tests/lib/fake_atlassian.py --port 9443 --make-certs /tmp/fake-certs \
       --redirect-uri https://app.example.test/protected/oauth2callback
 
 makes a test CA and a certificate for 127.0.0.1 in /tmp/fake-certs (with

@@ -1,4 +1,5 @@
-"""Shared pieces of the test_adv_*.py files: the httpd they run against
+"""What several topic files share (test_authz, test_callback, test_login,
+test_profiles, test_robustness, test_sessions): the httpd they run against
 (extra Require locations, a short AtlassianTimeout, allowed logout targets)
 and small assertions."""
 

@@ -29,7 +29,9 @@ import tempfile
 import time
 import urllib.parse
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# The tests folder (this file is in its lib/): apps/, conf paths and the
+# source tree are found from here.
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HTTPD_BIN = os.environ.get("ATL_HTTPD", "/usr/sbin/apache2")
 MODULES_DIR = os.environ.get("ATL_MODULES_DIR", "/usr/lib/apache2/modules")
 MODULE = os.environ.get("ATL_MODULE", "")

@@ -37,6 +37,20 @@ def _stop_pid(proc, sig=signal.SIGTERM, wait=15):
         proc.wait(10)
 
 
+def stop_postmaster(proc, data):
+    """PostgreSQL's fast shutdown (SIGINT) sent to the postmaster itself,
+    its PID from postmaster.pid (runuser, our child when root, does not
+    pass SIGINT on), then our child is waited for."""
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        with open(os.path.join(data, "postmaster.pid")) as f:
+            os.kill(int(f.readline()), signal.SIGINT)
+    except (OSError, ValueError):
+        pass
+    _stop_pid(proc, signal.SIGINT, 30)
+
+
 class Server:
     """A server process started by a test; stop() by its PID."""
     proc = None
@@ -136,8 +150,7 @@ class Postgres(Server):
         return ("host=127.0.0.1 port=%d user=postgres dbname=postgres" % self.port)
 
     def stop(self):
-        # SIGINT: PostgreSQL's fast shutdown.
-        _stop_pid(self.proc, signal.SIGINT, 30)
+        stop_postmaster(self.proc, self.data)
 
 
 class Balancer(H.Httpd):

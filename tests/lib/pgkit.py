@@ -136,18 +136,7 @@ class PostgresTLS(N.Server):
         return [line.split("|") for line in out.splitlines() if line.count("|") == 2]
 
     def stop(self):
-        """PostgreSQL's fast shutdown (SIGINT) sent to the postmaster itself
-        (its PID from postmaster.pid: runuser, our child, does not pass
-        SIGINT on), then our child is waited for."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            with open(os.path.join(self.data, "postmaster.pid")) as f:
-                pid = int(f.readline())
-            os.kill(pid, signal.SIGINT)
-        except (OSError, ValueError):
-            pass
-        N._stop_pid(self.proc, signal.SIGINT, 30)
+        N.stop_postmaster(self.proc, self.data)
 
     def restart(self):
         """Start again on the same port and data (after stop())."""

@@ -222,10 +222,23 @@ static atl_answer_t *atl_site_answer(request_rec *r, apr_hash_t *done,
     return a;
 }
 
+/* How the product calls are made; through batch when one is given. */
+static void atl_groups_conf(atl_groups_conf_t *gc, const atl_srv_conf *c,
+                            atl_http_batch_t *batch)
+{
+    memset(gc, 0, sizeof(*gc));
+    gc->api_url = atl_or(c->api_url, ATL_DEFAULT_API);
+    gc->http.ca_file = c->ca_file;
+    gc->http.timeout_ms = atl_timeout_ms(c);
+    gc->http.max_body = ATL_GROUPS_MAX_BODY;
+    gc->http.batch = batch;
+    gc->total_timeout_ms = atl_timeout_ms(c);
+}
+
 /* Check every configured group against the user's groups, site by site. */
 static void atl_check_sites(request_rec *r, atl_gcheck_t *g, const atl_srv_conf *c,
                             const atl_identity_t *id, const apr_array_header_t *sites,
-                            const char *token, int recheck)
+                            const char *token, int recheck, atl_http_batch_t *batch)
 {
     const char *account = id->f[ATL_F_ACCOUNT_ID];
     apr_array_header_t *names = atl_config_sites(r->pool, c);
@@ -233,12 +246,7 @@ static void atl_check_sites(request_rec *r, atl_gcheck_t *g, const atl_srv_conf 
     atl_groups_conf_t gc;
     int i, j;
 
-    memset(&gc, 0, sizeof(gc));
-    gc.api_url = atl_or(c->api_url, ATL_DEFAULT_API);
-    gc.http.ca_file = c->ca_file;
-    gc.http.timeout_ms = atl_timeout_ms(c);
-    gc.http.max_body = ATL_GROUPS_MAX_BODY;
-    gc.total_timeout_ms = atl_timeout_ms(c);
+    atl_groups_conf(&gc, c, batch);
 
     for (i = 0; i < names->nelts && !g->ended; i++) {
         const char *name = APR_ARRAY_IDX(names, i, const char *);
@@ -476,8 +484,40 @@ static const char *atl_gcheck_key(request_rec *r, const char *hash)
 
 /* ---- at login ---- */
 
+void atl_groups_login_plan(request_rec *r, const atl_srv_conf *c,
+                           const atl_identity_t *id, const apr_array_header_t *sites,
+                           const char *access_token, atl_http_batch_t *batch)
+{
+    apr_array_header_t *names = atl_config_sites(r->pool, c);
+    atl_groups_conf_t gc;
+    apr_pool_t *scratch;
+    int i;
+
+    if (!c->groups->nelts || apr_pool_create(&scratch, r->pool) != APR_SUCCESS) {
+        return;
+    }
+    atl_groups_conf(&gc, c, batch);
+    for (i = 0; i < names->nelts; i++) {
+        const atl_site_t *site =
+            atl_groups_find_site(sites, APR_ARRAY_IDX(names, i, const char *));
+        atl_product_e product = atl_groups_product(site);
+        atl_groups_result_t *res;
+        const char *reason;
+
+        /* As atl_check_sites will ask, without a word in the log: the
+         * fetch only notes its first call (ATL_E_DEFERRED); a site asked
+         * twice (by host and by cloud id) is noted once. */
+        if (site && product != ATL_PRODUCT_NONE) {
+            atl_groups_fetch(&res, &reason, scratch, &gc, site->id, product,
+                             id->f[ATL_F_ACCOUNT_ID], access_token);
+        }
+    }
+    apr_pool_destroy(scratch);
+}
+
 void atl_groups_login(request_rec *r, const atl_srv_conf *c, atl_identity_t *id,
-                      apr_array_header_t *sites, const char *access_token)
+                      apr_array_header_t *sites, const char *access_token,
+                      atl_http_batch_t *batch)
 {
     atl_gcheck_t *g;
 
@@ -485,7 +525,7 @@ void atl_groups_login(request_rec *r, const atl_srv_conf *c, atl_identity_t *id,
         return;
     }
     g = atl_gcheck_make(r->pool, atl_now());
-    atl_check_sites(r, g, c, id, sites, access_token, 0);
+    atl_check_sites(r, g, c, id, sites, access_token, 0, batch);
     id->groups = g->groups;
     id->groups_checked = g->fails->nelts ? 0 : g->checked;
     atl_identity_join_groups(id, r->pool);
@@ -525,6 +565,7 @@ static apr_array_header_t *atl_fetch_sites(request_rec *r, atl_gcheck_t *g,
     atl_http_opts_t o;
     apr_status_t rv;
 
+    memset(&o, 0, sizeof(o));
     o.ca_file = c->ca_file;
     o.timeout_ms = atl_timeout_ms(c);
     o.max_body = ATL_MAX_ANSWER;
@@ -588,7 +629,7 @@ static atl_gcheck_t *atl_gcheck_run(request_rec *r, const atl_srv_conf *c,
     apr_array_header_t *sites = atl_fetch_sites(r, g, c, id);
 
     if (sites) {
-        atl_check_sites(r, g, c, id, sites, id->f[ATL_F_ACCESS_TOKEN], 1);
+        atl_check_sites(r, g, c, id, sites, id->f[ATL_F_ACCESS_TOKEN], 1, NULL);
     }
     /* The membership is as Atlassian told it when the answers came. */
     g->checked = atl_now();

@@ -3,6 +3,7 @@
  * With atl_http.c the only files that include curl.h. */
 
 #include <string.h>
+#include <strings.h>
 
 #include <apr_strings.h>
 #include <apr_tables.h>
@@ -145,9 +146,13 @@ int atl_http_batch_run(atl_http_batch_t *b)
             atl_http_batch_fail(b, call, rv, NULL);
             continue;
         }
-        /* Several calls to one host wait for the first connection rather
-         * than open one each, when it may carry them all (HTTP/2). */
-        curl_easy_setopt(call->curl, CURLOPT_PIPEWAIT, 1L);
+        /* Over TLS, several calls to one host wait for the first
+         * connection's handshake rather than open one each: ALPN then
+         * says whether it carries them all (HTTP/2). Over plain HTTP that
+         * shows only with the first answer, which would cost a wave. */
+        if (!strncasecmp(call->url, "https:", 6)) {
+            curl_easy_setopt(call->curl, CURLOPT_PIPEWAIT, 1L);
+        }
         curl_easy_setopt(call->curl, CURLOPT_PRIVATE, (void *)call);
         if (b->multi == NULL || curl_multi_add_handle(b->multi, call->curl) != CURLM_OK) {
             atl_http_batch_fail(b, call, APR_EGENERAL,
@@ -212,6 +217,11 @@ apr_status_t atl_http_batch_request(atl_http_response_t **resp, const char **err
     atl_http_call_t *call;
 
     call = atl_http_batch_find(b, ATL_HTTP_DONE, method, url, bearer, body);
+    if (call && b->planning) {
+        /* Made already: kept for the caller that takes it after the wave. */
+        *errmsg = "noted for the next wave";
+        return ATL_E_DEFERRED;
+    }
     if (call == NULL) {
         call = atl_http_batch_find(b, ATL_HTTP_NOTED, method, url, bearer, body);
         if (call == NULL) {

@@ -222,9 +222,8 @@ static atl_answer_t *atl_site_answer(request_rec *r, apr_hash_t *done,
     return a;
 }
 
-/* How the product calls are made; through batch when one is given. */
-static void atl_groups_conf(atl_groups_conf_t *gc, const atl_srv_conf *c,
-                            atl_http_batch_t *batch)
+void atl_groups_conf(atl_groups_conf_t *gc, const atl_srv_conf *c,
+                     atl_http_batch_t *batch)
 {
     memset(gc, 0, sizeof(*gc));
     gc->api_url = atl_or(c->api_url, ATL_DEFAULT_API);
@@ -483,37 +482,6 @@ static const char *atl_gcheck_key(request_rec *r, const char *hash)
 }
 
 /* ---- at login ---- */
-
-void atl_groups_login_plan(request_rec *r, const atl_srv_conf *c,
-                           const atl_identity_t *id, const apr_array_header_t *sites,
-                           const char *access_token, atl_http_batch_t *batch)
-{
-    apr_array_header_t *names = atl_config_sites(r->pool, c);
-    atl_groups_conf_t gc;
-    apr_pool_t *scratch;
-    int i;
-
-    if (!c->groups->nelts || apr_pool_create(&scratch, r->pool) != APR_SUCCESS) {
-        return;
-    }
-    atl_groups_conf(&gc, c, batch);
-    for (i = 0; i < names->nelts; i++) {
-        const atl_site_t *site =
-            atl_groups_find_site(sites, APR_ARRAY_IDX(names, i, const char *));
-        atl_product_e product = atl_groups_product(site);
-        atl_groups_result_t *res;
-        const char *reason;
-
-        /* As atl_check_sites will ask, without a word in the log: the
-         * fetch only notes its first call (ATL_E_DEFERRED); a site asked
-         * twice (by host and by cloud id) is noted once. */
-        if (site && product != ATL_PRODUCT_NONE) {
-            atl_groups_fetch(&res, &reason, scratch, &gc, site->id, product,
-                             id->f[ATL_F_ACCOUNT_ID], access_token);
-        }
-    }
-    apr_pool_destroy(scratch);
-}
 
 void atl_groups_login(request_rec *r, const atl_srv_conf *c, atl_identity_t *id,
                       apr_array_header_t *sites, const char *access_token,

@@ -10,6 +10,7 @@
 #include "mod_session.h"
 #include <apr_tables.h>
 
+#include "atl_groups.h"
 #include "atl_http.h"
 #include "atl_identity.h"
 #include "mod_atl_config.h"
@@ -25,12 +26,11 @@ void atl_groups_login(request_rec *r, const atl_srv_conf *c, atl_identity_t *id,
                       apr_array_header_t *sites, const char *access_token,
                       atl_http_batch_t *batch);
 
-/* Before atl_groups_login with the same batch: note in it the first call
- * of every site that atl_groups_login will ask, so that one wave
- * (atl_http_batch_run) makes them together. Logs nothing. */
-void atl_groups_login_plan(request_rec *r, const atl_srv_conf *c,
-                           const atl_identity_t *id, const apr_array_header_t *sites,
-                           const char *access_token, atl_http_batch_t *batch);
+/* How the product calls of a group check are made (AtlassianAPIURL,
+ * AtlassianTimeout, the answer's size); through batch when one is given:
+ * a wave notes its calls with the same settings as the check makes them. */
+void atl_groups_conf(atl_groups_conf_t *gc, const atl_srv_conf *c,
+                     atl_http_batch_t *batch);
 
 /* check_authn, for a login in a location with a Require atlassian-group:
  * when the membership is older than AtlassianGroupCheckInterval, check it

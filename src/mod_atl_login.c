@@ -15,6 +15,7 @@
 
 #include <apr_strings.h>
 
+#include "atl_groups.h"
 #include "atl_http.h"
 #include "atl_oauth.h"
 #include "mod_atl_callback.h"
@@ -56,6 +57,69 @@ static void atl_login_plan_identity(request_rec *r, const atl_oauth_conf_t *oc,
     if (sites) {
         atl_oauth_sites(&none, &reason, r->pool, oc, token);
     }
+}
+
+/* Whether one of the space-separated scopes names product (as a site's
+ * scopes do for atl_groups_product). */
+static int atl_login_scope_names(apr_pool_t *p, const char *scopes, atl_product_e product)
+{
+    char *list = apr_pstrdup(p, scopes ? scopes : ""), *last = NULL, *one;
+    atl_site_t site;
+
+    memset(&site, 0, sizeof(site));
+    site.scopes = apr_array_make(p, 1, sizeof(const char *));
+    for (one = apr_strtok(list, " ", &last); one; one = apr_strtok(NULL, " ", &last)) {
+        site.scopes->nelts = 0;
+        APR_ARRAY_PUSH(site.scopes, const char *) = one;
+        if (atl_groups_product(&site) == product) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Group calls, noted only. Without sites (wave 2): Jira's on the sites
+ * configured by cloud id, and only when the token's scopes name Jira and
+ * not Confluence: every site whose groups the login may read is then
+ * asked through Jira, so the call is the one atl_groups_login will make
+ * (it is left unused when accessible-resources does not list the site).
+ * With the sites (wave 3): the first call of every configured site that
+ * atl_groups_login will ask. A call noted twice, or made already in wave
+ * 2, is not made again. */
+static void atl_login_plan_groups(request_rec *r, const atl_srv_conf *c,
+                                  const atl_identity_t *id, const atl_token_t *tok,
+                                  atl_http_batch_t *batch)
+{
+    atl_groups_conf_t gc;
+    apr_pool_t *scratch;
+    int i;
+
+    if (!id->sites
+        && (!atl_login_scope_names(r->pool, tok->scope, ATL_PRODUCT_JIRA)
+            || atl_login_scope_names(r->pool, tok->scope, ATL_PRODUCT_CONFLUENCE))) {
+        return;
+    }
+    if (apr_pool_create(&scratch, r->pool) != APR_SUCCESS) {
+        return;
+    }
+    atl_groups_conf(&gc, c, batch);
+    for (i = 0; i < c->groups->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(c->groups, i, atl_group_req_t).site;
+        const atl_site_t *site = atl_groups_find_site(id->sites, name);
+        atl_product_e product = atl_groups_product(site);
+        atl_groups_result_t *res;
+        const char *reason;
+
+        if (!id->sites && atl_groups_is_id(name)) {
+            atl_groups_fetch(&res, &reason, scratch, &gc, name, ATL_PRODUCT_JIRA,
+                             id->f[ATL_F_ACCOUNT_ID], tok->access_token);
+        }
+        else if (site && product != ATL_PRODUCT_NONE) {
+            atl_groups_fetch(&res, &reason, scratch, &gc, site->id, product,
+                             id->f[ATL_F_ACCOUNT_ID], tok->access_token);
+        }
+    }
+    apr_pool_destroy(scratch);
 }
 
 int atl_login_calls(atl_token_t **tokp, atl_identity_t **idp, request_rec *r,
@@ -102,14 +166,19 @@ int atl_login_calls(atl_token_t **tokp, atl_identity_t **idp, request_rec *r,
     }
 
     /* Wave 2: /me and, when sites or groups are needed, accessible-resources,
-     * together. The group calls wait for wave 3: which product a site has
-     * (Jira or Confluence) shows only in accessible-resources, and a
-     * Confluence call needs the account id from /me. */
+     * together; with them the group calls that need only the token and a
+     * cloud id (Jira's, when the token's scopes say a site is asked through
+     * Jira). The others wait for wave 3: which product a site has shows
+     * only in accessible-resources, a site named by host needs it to find
+     * its cloud id, and a Confluence call needs the account id from /me. */
+    id = atl_identity_make(r->pool);
     atl_http_batch_plan(batch);
     atl_login_plan_identity(r, &oc, tok->access_token, sites);
+    if (c->groups->nelts) {
+        atl_login_plan_groups(r, c, id, tok, batch);
+    }
     t0 = apr_time_now();
     atl_http_batch_run(batch);
-    id = atl_identity_make(r->pool);
     rv = atl_oauth_profile(id, &reason, r->pool, &oc, tok->access_token);
     atl_metric_observe(ATL_EP_PROFILE, t0);
     if (rv != APR_SUCCESS) {
@@ -144,7 +213,7 @@ int atl_login_calls(atl_token_t **tokp, atl_identity_t **idp, request_rec *r,
      * to check them again later. */
     if (c->groups->nelts) {
         atl_http_batch_plan(batch);
-        atl_groups_login_plan(r, c, id, id->sites, tok->access_token, batch);
+        atl_login_plan_groups(r, c, id, tok, batch);
         atl_http_batch_run(batch);
         atl_groups_login(r, c, id, id->sites, tok->access_token, batch);
     }

@@ -113,3 +113,43 @@ def test_timeout_bounds_the_wave(make_httpd, fake):
     text = h.wait_log(r"ATL00040:", mark)
     assert re.search(r"login failed at the profile step: .*timeout after 2000 ms", text), \
         text[-3000:]
+
+
+def jira_by_cloud_id(make_httpd, fake, cloud_id):
+    """An httpd whose only group line names a site by its cloud id, and a
+    token with Jira's scope only."""
+    server = 'AtlassianAPIURL "%s"\nAtlassianScope "read:me read:jira-user"\n' % fake.base
+    tail = ("<Location /protected/authz/by-id/>\n  Require atlassian-group %s jira-admins\n"
+            "</Location>\n" % cloud_id)
+    return make_httpd(server_extra=server, tail_extra=tail)
+
+
+def test_jira_by_cloud_id_in_the_wave_of_me(make_httpd, fake):
+    h = jira_by_cloud_id(make_httpd, fake, G.ACME)
+    P.set_groups(fake, G.ACME, jira=[G.ADMINS])
+    slow(fake, ME, RESOURCES, JIRA)
+    b = h.browser()
+    path = G.page("by-id")
+    r, seconds = timed_callback(b, path, scope="read:me read:jira-user")
+    assert r.status == 302 and b.local(r.location) == path, r
+    # Three delays one after the other, two waves after the sites; one
+    # wave when the Jira call needs nothing but the token and the cloud id.
+    assert DELAY <= seconds < 1.6 * DELAY, seconds
+    assert P.calls(fake, "jira", G.ACME) == 1
+    assert b.get(path).status == 200
+
+
+def test_jira_by_cloud_id_of_a_site_not_listed(make_httpd, fake):
+    other = "0b1c2d3e-4f50-4617-8283-949596979899"
+    h = jira_by_cloud_id(make_httpd, fake, other)
+    mark = h.log_mark()
+    b = h.browser()
+    path = G.page("by-id")
+    r, _ = timed_callback(b, path, scope="read:me read:jira-user")
+    # The answer of the call made with /me is not used: the site is not
+    # the user's, as accessible-resources then says.
+    assert r.status == 302, r
+    text = h.wait_log(r"ATL00300:", mark)
+    assert re.search(r"ATL00300: account \S+: accessible-resources does not list site "
+                     + other, text), text[-3000:]
+    assert b.get(path).status == 403

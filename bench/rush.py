@@ -139,7 +139,12 @@ def rush(env, module, n, seconds):
     cb = [t.callback_s * 1000.0 for t in done]
     end = max(t.done_at for t in done) if done else start
     p50 = pct(cb, 50) if cb else 0.0
+    first = [t for t in done if not t.unavailable]
+    first_end = max(t.done_at for t in first) if first else start
     return {"n": n, "done": len(done), "lost": len(lost),
+            "first": len(first),
+            "first_per_s": len(first) / (first_end - start) if first else 0.0,
+            "first_span_s": first_end - start,
             "lost_why": sorted({t.error or "unfinished" for t in lost}),
             "per_s": len(done) / (end - start) if done else 0.0,
             "span_s": end - start,
@@ -158,16 +163,19 @@ def report(results, n, seconds, delay_ms):
             "sites (8 calls, 5 waves), against the stand-in answering each call after "
             "%d ms; a 503 is retried after its Retry-After:" % (n, seconds, n / seconds,
                                                                  delay_ms), "",
-            "| module | logins completed | per second | 503 with Retry-After (logins; "
-            "all retried to a login) | lost | callback p50 / p99 | httpd children (most) "
-            "| limit the thread share allows: threads / p50 |",
+            "| module | logins completed at the first try: per second | all logins "
+            "completed (after the retries' waits): per second | 503 with Retry-After "
+            "(logins; retried to a login) | lost | callback p50 / p99 | httpd children "
+            "(most) | limit the thread share allows: threads / p50 |",
             "|---|---|---|---|---|---|---|---|"]
     for name, r in results:
         threads_now = share * max(r["children"], 1)
-        rows.append("| %s | %d of %d in %.1f s | %.1f | %d (%d; %d) | %d%s | %.0f / %.0f ms "
+        rows.append("| %s | %d in %.1f s: %.1f | %d of %d in %.1f s: %.1f | %d (%d; %d) "
+                    "| %d%s | %.0f / %.0f ms "
                     "| %d | %d threads (%d per child x %d) / %.0f ms = %.0f logins/s "
                     "(%d / %.0f ms = %.0f with the %d children started) |"
-                    % (name, r["done"], r["n"], r["span_s"], r["per_s"], r["unavailable"],
+                    % (name, r["first"], r["first_span_s"], r["first_per_s"],
+                       r["done"], r["n"], r["span_s"], r["per_s"], r["unavailable"],
                        r["logins_503"], r["retried_ok"], r["lost"],
                        (" (%s)" % "; ".join(r["lost_why"])) if r["lost"] else "",
                        r["p50"], r["p99"], r["children"], threads_now, share,

@@ -3,6 +3,7 @@
 #define ATL_HTTP_H
 
 #include <apr_pools.h>
+#include <apr_time.h>
 #include "atl_status.h"
 
 /* Calls made together: see atl_http_batch_make. */
@@ -76,5 +77,9 @@ void atl_http_batch_plan(atl_http_batch_t *b);
 /* Make every noted call, together; returns when all have an answer or
  * failed. Returns the number of calls made. */
 int atl_http_batch_run(atl_http_batch_t *b);
+
+/* When the last wave began (0: none yet): a call whose answer a wave
+ * brought took from then, for its latency. */
+apr_time_t atl_http_batch_started(const atl_http_batch_t *b);
 
 #endif

@@ -19,6 +19,7 @@ struct atl_http_batch_t {
     CURLM *multi;
     apr_array_header_t *calls; /* of atl_http_call_t * */
     int planning;
+    apr_time_t started; /* of the last wave; 0: none yet */
 };
 
 /* Whether two calls send the same request (a NULL equals only NULL). */
@@ -106,6 +107,11 @@ atl_http_batch_t *atl_http_batch_make(apr_pool_t *p)
     return b;
 }
 
+apr_time_t atl_http_batch_started(const atl_http_batch_t *b)
+{
+    return b->started;
+}
+
 void atl_http_batch_plan(atl_http_batch_t *b)
 {
     b->planning = 1;
@@ -133,6 +139,7 @@ int atl_http_batch_run(atl_http_batch_t *b)
     apr_time_t deadline;
 
     b->planning = 0;
+    b->started = apr_time_now();
     for (i = 0; i < b->calls->nelts; i++) {
         atl_http_call_t *call = APR_ARRAY_IDX(b->calls, i, atl_http_call_t *);
         apr_status_t rv;

@@ -211,7 +211,10 @@ static atl_answer_t *atl_site_answer(request_rec *r, apr_hash_t *done,
         a = apr_pcalloc(r->pool, sizeof(*a));
         a->product = atl_groups_product(site);
         if (a->product != ATL_PRODUCT_NONE) {
-            apr_time_t t0 = apr_time_now();
+            /* Through a batch, the first call came with the last wave. */
+            apr_time_t t0 = gc->http.batch && atl_http_batch_started(gc->http.batch)
+                                ? atl_http_batch_started(gc->http.batch)
+                                : apr_time_now();
 
             a->rv = atl_groups_fetch(&a->res, &a->reason, r->pool, gc, site->id,
                                      a->product, account, token);

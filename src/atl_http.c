@@ -1,4 +1,5 @@
-/* The outbound HTTP client (libcurl). This is the only file that includes
+/* The outbound HTTP client (libcurl). With atl_http_multi.c (calls in
+ * waves), through atl_http_private.h, the only file that includes
  * curl/curl.h, so that libcurl's result codes become apr_status_t values
  * (and a short message for the administrator) right here.
  *
@@ -8,7 +9,9 @@
  * per host. A handle serves one thread at a time, as libcurl requires; TLS
  * sessions and the DNS cache are shared between all handles through a share
  * object whose locks make that safe across threads, so a second handle
- * resumes TLS instead of a full handshake. */
+ * resumes TLS instead of a full handshake. A batch's calls (atl_http_multi.c)
+ * go through a multi handle instead, borrowed with its connections in the
+ * same way, and use the same share. */
 
 #include <string.h>
 

@@ -1,4 +1,5 @@
-/* The outbound HTTP client (libcurl). The only file that includes curl.h. */
+/* The outbound HTTP client (libcurl): atl_http.c and atl_http_multi.c, the
+ * only files that include curl.h (through atl_http_private.h). */
 #ifndef ATL_HTTP_H
 #define ATL_HTTP_H
 

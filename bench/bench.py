@@ -26,6 +26,7 @@ import measure  # noqa: E402
 import oidc  # noqa: E402
 import setups  # noqa: E402
 import standin  # noqa: E402
+import waves  # noqa: E402
 
 SIZE = setups.FILE_SIZE
 LOGIN_PATH = "/b/" + setups.FILE_NAME
@@ -84,6 +85,13 @@ def parse_args(argv):
     ap.add_argument("--logins", type=int, help="timed logins (50); twice as many are counted")
     ap.add_argument("--cases", help="only these cases, comma-separated (a,b,c,d,e,e2,f1,f2)")
     ap.add_argument("--no-callgrind", action="store_true", help="skip the instruction counts")
+    ap.add_argument("--wave-logins", type=int,
+                    help="logins of each kind timed against the slow stand-in (10)")
+    ap.add_argument("--delay-ms", type=int, default=150,
+                    help="the slow stand-in's delay per call (150)")
+    ap.add_argument("--baseline-module", default=os.environ.get("ATL_BASELINE_MODULE"),
+                    help="another build of the module whose logins are timed too "
+                    "(e.g. the one before the waves; or ATL_BASELINE_MODULE)")
     ap.add_argument("--out", help="also write the report to this file")
     a = ap.parse_args(argv)
     quick = a.quick
@@ -91,6 +99,7 @@ def parse_args(argv):
     a.duration = a.duration or (1 if quick else 3)
     a.calls = a.calls or (100 if quick else 2000)
     a.logins = a.logins or (5 if quick else 50)
+    a.wave_logins = a.wave_logins or (3 if quick else 10)
     a.warm = 5 if quick else 20
     keys = [c.key for c in setups.CASES]
     a.keys = a.cases.split(",") if a.cases else keys
@@ -271,6 +280,10 @@ def main(argv=None):
             h.stop()
             check_log("httpd " + name, h)
         running.clear()
+        waves_text = ""
+        if "b" in a.keys:
+            waves_text = waves.run(env, a.wave_logins, a.delay_ms / 1000.0,
+                                   a.baseline_module, log)
         instr, noise = {}, {}
         if not a.no_callgrind:
             log("counting instructions with callgrind")
@@ -283,6 +296,8 @@ def main(argv=None):
                          "%s %.0f" % kv for kv in noise.items()))
         if login_text:
             text += "\n" + login_text + "\n"
+        if waves_text:
+            text += "\n" + waves_text + "\n"
         if WARNINGS:
             text += "\nWarnings (numbers of these runs are suspect):\n\n" + "".join(
                 "- %s\n" % w for w in WARNINGS)

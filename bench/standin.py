@@ -9,6 +9,13 @@ that the benchmark can see what a login costs the stand-in:
   - the time the stand-in spent answering each request (from the parsed
     request line to the last byte of its answer).
 
+With delay set (seconds; 0 by default), it answers each of the module's
+calls (token, /me, accessible-resources, the product APIs under /ex/)
+only after that delay, as Atlassian over the Internet would: the login
+waves measurement (bench/waves.py) and the morning rush (bench/rush).
+Calls in flight at the same time wait their delays side by side (one
+thread per connection).
+
 It wraps a running FakeAtlassian from the outside instead of changing it:
 it replaces, on the running server object, process_request (accept),
 ssl_context (handshakes) and RequestHandlerClass (a subclass that times
@@ -22,6 +29,11 @@ import time
 import urllib.parse
 
 MODULE_PATHS = {"/oauth/token", "/me", "/oauth/token/accessible-resources"}
+
+
+def is_module_path(path):
+    """A call of the module: the OAuth endpoints, or a product API."""
+    return path in MODULE_PATHS or path.startswith("/ex/")
 
 
 class _Conn:
@@ -64,6 +76,7 @@ class StandInMeter:
         if not hasattr(srv.RequestHandlerClass, "_dispatch"):
             raise RuntimeError("fake_atlassian's handler has no _dispatch: update bench/standin.py")
         self._lock = threading.Lock()
+        self.delay = 0.0
         self.reset()
         meter = self
         orig_process = srv.process_request
@@ -82,6 +95,9 @@ class StandInMeter:
         class TimedHandler(base):
             def _dispatch(self):
                 t0 = time.perf_counter()
+                delay = meter.delay
+                if delay > 0 and is_module_path(urllib.parse.urlsplit(self.path).path):
+                    time.sleep(delay)
                 try:
                     return super()._dispatch()
                 finally:
@@ -99,6 +115,7 @@ class StandInMeter:
             self.conns = []
             self.busy = 0.0
             self.busy_module = 0.0
+            self.module_calls = 0
 
     def _add_conn(self, conn):
         with self._lock:
@@ -109,6 +126,8 @@ class StandInMeter:
             if conn is not None:
                 conn.paths.add(path)
             self.busy += seconds
+            if is_module_path(path):
+                self.module_calls += 1
             if path in MODULE_PATHS:
                 self.busy_module += seconds
 

@@ -1,4 +1,5 @@
-/* The outbound HTTP client (libcurl). This is the only file that includes
+/* The outbound HTTP client (libcurl). With atl_http_multi.c (calls in
+ * waves), through atl_http_private.h, the only file that includes
  * curl/curl.h, so that libcurl's result codes become apr_status_t values
  * (and a short message for the administrator) right here.
  *
@@ -8,16 +9,17 @@
  * per host. A handle serves one thread at a time, as libcurl requires; TLS
  * sessions and the DNS cache are shared between all handles through a share
  * object whose locks make that safe across threads, so a second handle
- * resumes TLS instead of a full handshake. */
+ * resumes TLS instead of a full handshake. A batch's calls (atl_http_multi.c)
+ * go through a multi handle instead, borrowed with its connections in the
+ * same way, and use the same share. */
 
 #include <string.h>
 
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 
-#include <curl/curl.h>
-
 #include "atl_http.h"
+#include "atl_http_private.h"
 
 #include "atl_version.h"
 
@@ -39,18 +41,6 @@
 
 /* Used when the configuration leaves the timeout unset (0 or negative). */
 #define ATL_HTTP_DEFAULT_TIMEOUT_MS 10000L
-
-/* Where the write callback collects the answer. The buffer lives in the
- * request's pool and grows by doubling, so a large answer costs at most
- * twice its size, and never more than max_body + 1 bytes per copy. */
-typedef struct {
-    apr_pool_t *pool;
-    char *buf;
-    apr_size_t len;
-    apr_size_t cap;
-    apr_size_t max;
-    int too_big;
-} atl_http_sink_t;
 
 static size_t atl_http_write(char *data, size_t size, size_t nmemb, void *userdata)
 {
@@ -153,19 +143,7 @@ static const char *atl_http_failed_step(CURLcode cc)
     }
 }
 
-/* Idle easy handles kept for reuse; more than this are closed. */
-#define ATL_HTTP_MAX_IDLE 8
-
-/* What the process shares between calls; set up by atl_http_global_init.
- * Without it (no pool given) every call has a handle of its own. */
-static struct {
-    apr_pool_t *pool;
-    apr_thread_mutex_t *idle_lock;
-    CURL *idle[ATL_HTTP_MAX_IDLE];
-    int nidle;
-    CURLSH *share;
-    apr_thread_mutex_t *share_lock[CURL_LOCK_DATA_LAST];
-} atl_http_shared;
+atl_http_shared_t atl_http_shared;
 
 static void atl_http_lock(CURL *handle, curl_lock_data data, curl_lock_access access,
                           void *userptr)
@@ -197,6 +175,9 @@ static apr_status_t atl_http_share_cleanup(void *data)
     atl_http_shared.idle_lock = NULL;
     for (i = 0; i < atl_http_shared.nidle; i++) {
         curl_easy_cleanup(atl_http_shared.idle[i]);
+    }
+    for (i = 0; i < atl_http_shared.nidle_multi; i++) {
+        curl_multi_cleanup(atl_http_shared.idle_multi[i]);
     }
     if (atl_http_shared.share) {
         curl_share_cleanup(atl_http_shared.share);
@@ -328,27 +309,28 @@ apr_status_t atl_http_global_init(apr_pool_t *pconf)
     return APR_SUCCESS;
 }
 
-apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
-                              apr_pool_t *p, const atl_http_opts_t *opts,
-                              const char *method, const char *url, const char *bearer,
-                              const char *content_type, const char *body)
+/* Check what the call sends, take a handle and set it up. On failure
+ * call->errmsg says why; the handle, if any, stays in call->curl for
+ * atl_http_release. */
+apr_status_t atl_http_setup(atl_http_call_t *call)
 {
-    CURL *curl = NULL;
+    apr_pool_t *p = call->p;
+    const atl_http_opts_t *opts = &call->opts;
+    const char *method = call->method, *url = call->url, *bearer = call->bearer;
+    const char *content_type = call->content_type, *body = call->body;
+    const char **errmsg = &call->errmsg;
+    char *errbuf = call->errbuf;
     struct curl_slist *headers = NULL, *h;
-    char errbuf[CURL_ERROR_SIZE];
-    atl_http_sink_t sink;
-    atl_http_response_t *r;
+    CURL *curl;
     CURLcode cc = CURLE_OK;
     apr_status_t rv = APR_SUCCESS;
     long timeout_ms;
     int post;
 
-    *resp = NULL;
-    *errmsg = NULL;
     errbuf[0] = '\0';
-    memset(&sink, 0, sizeof(sink));
-    sink.pool = p;
-    sink.max = opts->max_body;
+    memset(&call->sink, 0, sizeof(call->sink));
+    call->sink.pool = p;
+    call->sink.max = opts->max_body;
 
     if (url == NULL || !atl_http_header_safe(url)) {
         *errmsg = "URL: missing or has control characters";
@@ -370,7 +352,7 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
         goto done;
     }
 
-    curl = atl_http_borrow();
+    curl = call->curl = atl_http_borrow();
     if (curl == NULL) {
         *errmsg = "cannot create a curl handle";
         rv = APR_ENOMEM;
@@ -434,7 +416,7 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
     ATL_SETOPT(CURLOPT_USERAGENT, ATL_HTTP_USER_AGENT);
     ATL_SETOPT(CURLOPT_HTTPHEADER, headers);
     ATL_SETOPT(CURLOPT_WRITEFUNCTION, atl_http_write);
-    ATL_SETOPT(CURLOPT_WRITEDATA, &sink);
+    ATL_SETOPT(CURLOPT_WRITEDATA, &call->sink);
     /* When the server announces a Content-Length, an answer that is too
      * large fails before any of it is read. */
     ATL_SETOPT(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)opts->max_body);
@@ -456,7 +438,28 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
         goto done;
     }
 
-    cc = curl_easy_perform(curl);
+    call->timeout_ms = timeout_ms;
+
+done:
+    call->headers = headers;
+    return rv;
+}
+
+/* What a performed call (cc) came to: *call->resp, or a failure with
+ * call->errmsg. */
+apr_status_t atl_http_result(atl_http_call_t *call, CURLcode cc)
+{
+    apr_pool_t *p = call->p;
+    const atl_http_opts_t *opts = &call->opts;
+    const char **errmsg = &call->errmsg;
+    const char *errbuf = call->errbuf;
+    atl_http_sink_t sink = call->sink;
+    long timeout_ms = call->timeout_ms;
+    CURL *curl = call->curl;
+    atl_http_response_t **resp = &call->resp;
+    atl_http_response_t *r;
+    apr_status_t rv = APR_SUCCESS;
+
     if (cc != CURLE_OK) {
         const char *msg = errbuf[0] ? errbuf : curl_easy_strerror(cc);
 
@@ -510,11 +513,58 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
     *resp = r;
 
 done:
-    if (curl) {
-        atl_http_give_back(curl, rv == APR_SUCCESS);
+    return rv;
+}
+
+/* The handle goes back (kept when the call went well) and the headers. */
+void atl_http_release(atl_http_call_t *call, int ok)
+{
+    if (call->curl) {
+        atl_http_give_back(call->curl, ok);
+        call->curl = NULL;
     }
-    if (headers) {
-        curl_slist_free_all(headers);
+    if (call->headers) {
+        curl_slist_free_all(call->headers);
+        call->headers = NULL;
     }
+}
+
+void atl_http_call_init(atl_http_call_t *call, apr_pool_t *p, const atl_http_opts_t *opts,
+                        const char *method, const char *url, const char *bearer,
+                        const char *content_type, const char *body)
+{
+    memset(call, 0, sizeof(*call));
+    call->p = p;
+    call->opts = *opts;
+    call->opts.batch = NULL;
+    call->method = method;
+    call->url = url;
+    call->bearer = bearer;
+    call->content_type = content_type;
+    call->body = body;
+}
+
+apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
+                              apr_pool_t *p, const atl_http_opts_t *opts,
+                              const char *method, const char *url, const char *bearer,
+                              const char *content_type, const char *body)
+{
+    atl_http_call_t call;
+    apr_status_t rv;
+
+    *resp = NULL;
+    *errmsg = NULL;
+    if (opts->batch) {
+        return atl_http_batch_request(resp, errmsg, p, opts, method, url, bearer,
+                                      content_type, body);
+    }
+    atl_http_call_init(&call, p, opts, method, url, bearer, content_type, body);
+    rv = atl_http_setup(&call);
+    if (rv == APR_SUCCESS) {
+        rv = atl_http_result(&call, curl_easy_perform(call.curl));
+    }
+    atl_http_release(&call, rv == APR_SUCCESS);
+    *resp = call.resp;
+    *errmsg = call.errmsg;
     return rv;
 }

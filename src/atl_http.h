@@ -1,14 +1,20 @@
-/* The outbound HTTP client (libcurl). The only file that includes curl.h. */
+/* The outbound HTTP client (libcurl): atl_http.c and atl_http_multi.c, the
+ * only files that include curl.h (through atl_http_private.h). */
 #ifndef ATL_HTTP_H
 #define ATL_HTTP_H
 
 #include <apr_pools.h>
+#include <apr_time.h>
 #include "atl_status.h"
 
+/* Calls made together: see atl_http_batch_make. */
+typedef struct atl_http_batch_t atl_http_batch_t;
+
 typedef struct {
-    const char *ca_file; /* CA bundle; NULL: the system store */
-    long timeout_ms;     /* total time for one call */
-    apr_size_t max_body; /* larger answers fail with ATL_E_TOOBIG */
+    const char *ca_file;     /* CA bundle; NULL: the system store */
+    long timeout_ms;         /* total time for one call */
+    apr_size_t max_body;     /* larger answers fail with ATL_E_TOOBIG */
+    atl_http_batch_t *batch; /* NULL: each call on its own, at once */
 } atl_http_opts_t;
 
 typedef struct {
@@ -52,5 +58,32 @@ apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
                               apr_pool_t *p, const atl_http_opts_t *opts,
                               const char *method, const char *url, const char *bearer,
                               const char *content_type, const char *body);
+
+/* Calls in waves. The code that makes calls (atl_oauth, atl_groups) stays
+ * as it is, one call after the other: a batch only changes where their
+ * answers come from. Calls with opts->batch set
+ *   - while the batch plans (atl_http_batch_plan): are only noted, and
+ *     answered ATL_E_DEFERRED at once (a call noted twice is made once);
+ *   - after atl_http_batch_run: take the answer of the same call (method,
+ *     URL, bearer and body) that the wave made, once; any other call is a
+ *     wave of its own, made at once.
+ * A wave makes its calls concurrently on one libcurl multi handle: each
+ * is bounded by its own timeout, so the wave by the longest; over HTTP/2
+ * the calls to one host share a connection. A batch borrows one of the
+ * process's idle multi handles (with their open connections) and gives it
+ * back when p is cleared; TLS sessions and DNS are shared with every other
+ * call of the process. A batch serves one thread. */
+atl_http_batch_t *atl_http_batch_make(apr_pool_t *p);
+
+/* From now on calls through the batch are only noted (see above). */
+void atl_http_batch_plan(atl_http_batch_t *b);
+
+/* Make every noted call, together; returns when all have an answer or
+ * failed. Returns the number of calls made. */
+int atl_http_batch_run(atl_http_batch_t *b);
+
+/* When the last wave began (0: none yet): a call whose answer a wave
+ * brought took from then, for its latency. */
+apr_time_t atl_http_batch_started(const atl_http_batch_t *b);
 
 #endif

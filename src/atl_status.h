@@ -36,4 +36,8 @@
  * expired or replayed code, or a refresh token that is no longer valid. */
 #define ATL_E_GRANT (APR_OS_START_USERERR + 4110)
 
+/* A call was only noted, to be made with others in the next wave
+ * (atl_http_batch_plan): there is no answer yet. */
+#define ATL_E_DEFERRED (APR_OS_START_USERERR + 4120)
+
 #endif

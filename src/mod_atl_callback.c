@@ -23,6 +23,7 @@
 #include "mod_atl_callback.h"
 #include "mod_atl_groups.h"
 #include "mod_atl_limit.h"
+#include "mod_atl_login.h"
 #include "mod_atl_metrics.h"
 #include "mod_atl_pages.h"
 #include "mod_atl_post.h"
@@ -101,24 +102,6 @@ static int atl_callback_info(request_rec *r, session_rec *z, const atl_srv_conf 
     return ATL_INFO_READY;
 }
 
-/* Map a failure of a call to Atlassian to a page and a log line. */
-static int atl_upstream_failure(request_rec *r, apr_status_t rv, const char *step,
-                                const char *reason, atl_metric_e m)
-{
-    int timeout = rv == ATL_E_TIMEOUT;
-
-    atl_metric_inc(timeout ? ATL_M_FAILED_TIMEOUT : m);
-    ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                  "ATL00040: login failed at the %s step: %s%s", step,
-                  reason ? reason : "no detail",
-                  timeout ? " (raise AtlassianTimeout or check the network)" : "");
-    return atl_error_page(r, timeout ? HTTP_GATEWAY_TIME_OUT : HTTP_BAD_GATEWAY,
-                          timeout ? "Atlassian did not answer in time. Please try "
-                                    "again in a moment."
-                                  : "Atlassian could not complete the sign-in. "
-                                    "Please try again later.");
-}
-
 /* The pending login of this browser that the callback's state names, taken
  * out of the session: a state is spent by its first callback, whatever
  * happens next. Returns OK with *pending and *list (the others), or the
@@ -165,12 +148,9 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
 {
     apr_array_header_t *list;
     atl_pending_t pending;
-    atl_oauth_conf_t oc;
     atl_token_t *tok;
     atl_identity_t *id;
-    const char *reason = NULL, *sealed, *back;
-    apr_status_t rv;
-    apr_time_t t0;
+    const char *sealed, *back;
     int rc;
 
     /* Before anything changes: a callback turned away may come again. */
@@ -190,68 +170,11 @@ static int atl_callback_code(request_rec *r, session_rec *z, const atl_srv_conf 
         return rc;
     }
 
-    memset(&oc, 0, sizeof(oc));
-    oc.token_url = atl_or(c->token_url, ATL_DEFAULT_TOKEN);
-    oc.profile_url = atl_or(c->profile_url, ATL_DEFAULT_PROFILE);
-    oc.resources_url = atl_or(c->resources_url, ATL_DEFAULT_RESOURCES);
-    oc.client_id = c->client_id;
-    oc.client_secret = c->client_secret;
-    oc.http.ca_file = c->ca_file;
-    oc.http.timeout_ms = 1000L * (c->timeout ? c->timeout : ATL_DEFAULT_TIMEOUT);
-    oc.http.max_body = ATL_MAX_ANSWER;
-
-    t0 = apr_time_now();
-    rv = atl_oauth_exchange_code(&tok, &reason, r->pool, &oc, cb->code,
-                                 atl_redirect_uri(r, c));
-    atl_metric_observe(ATL_EP_TOKEN, t0);
-    if (rv == ATL_E_GRANT) {
-        /* A junk, expired or replayed code from the browser: a bad callback,
-         * not an Atlassian failure. */
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "ATL00052: callback refused: the token endpoint refused its "
-                      "code (invalid_grant: made up, expired or already used)");
-        atl_metric_inc(ATL_M_FAILED_TOKEN);
-        return atl_error_page(r, HTTP_BAD_REQUEST,
-                              "This sign-in has expired or was already used. "
-                              "Please start again from the page you wanted.");
+    /* The calls to Atlassian, in waves; then the login is sealed. */
+    rc = atl_login_calls(&tok, &id, r, c, cb->code, pending.flags & ATL_PENDING_SITES);
+    if (rc != OK) {
+        return rc;
     }
-    if (rv != APR_SUCCESS) {
-        return atl_upstream_failure(r, rv, "token", reason, ATL_M_FAILED_TOKEN);
-    }
-    id = atl_identity_make(r->pool);
-    t0 = apr_time_now();
-    rv = atl_oauth_profile(id, &reason, r->pool, &oc, tok->access_token);
-    atl_metric_observe(ATL_EP_PROFILE, t0);
-    if (rv != APR_SUCCESS) {
-        return atl_upstream_failure(r, rv, "profile", reason, ATL_M_FAILED_PROFILE);
-    }
-    if (!id->f[ATL_F_ACCOUNT_STATUS] || strcmp(id->f[ATL_F_ACCOUNT_STATUS], "active")) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "ATL00043: account %s refused: its account_status is %s, "
-                      "not active",
-                      id->f[ATL_F_ACCOUNT_ID],
-                      id->f[ATL_F_ACCOUNT_STATUS] ? id->f[ATL_F_ACCOUNT_STATUS]
-                                                  : "missing");
-        atl_metric_inc(ATL_M_FAILED_REFUSED);
-        return atl_error_page(r, HTTP_FORBIDDEN, "This Atlassian account is not active.");
-    }
-    /* Require atlassian-group lines need the sites (and their scopes). */
-    if ((pending.flags & ATL_PENDING_SITES) || c->groups->nelts) {
-        t0 = apr_time_now();
-        rv = atl_oauth_sites(&id->sites, &reason, r->pool, &oc, tok->access_token);
-        atl_metric_observe(ATL_EP_RESOURCES, t0);
-        if (rv != APR_SUCCESS) {
-            return atl_upstream_failure(r, rv, "accessible-resources", reason,
-                                        ATL_M_FAILED_SITES);
-        }
-        atl_identity_join_sites(id, r->pool);
-    }
-    id->login_time = atl_now();
-    id->f[ATL_F_LOGIN_TIME] = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id->login_time);
-    /* The groups of this server's Require atlassian-group lines; the token
-     * stays with the login to check them again later (it is passed on to
-     * the application only with AtlassianPassAccessToken On). */
-    atl_groups_login(r, c, id, id->sites, tok->access_token);
     if ((pending.flags & ATL_PENDING_TOKEN) || c->groups->nelts) {
         id->f[ATL_F_ACCESS_TOKEN] = tok->access_token;
     }

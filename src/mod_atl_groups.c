@@ -211,7 +211,10 @@ static atl_answer_t *atl_site_answer(request_rec *r, apr_hash_t *done,
         a = apr_pcalloc(r->pool, sizeof(*a));
         a->product = atl_groups_product(site);
         if (a->product != ATL_PRODUCT_NONE) {
-            apr_time_t t0 = apr_time_now();
+            /* Through a batch, the first call came with the last wave. */
+            apr_time_t t0 = gc->http.batch && atl_http_batch_started(gc->http.batch)
+                                ? atl_http_batch_started(gc->http.batch)
+                                : apr_time_now();
 
             a->rv = atl_groups_fetch(&a->res, &a->reason, r->pool, gc, site->id,
                                      a->product, account, token);
@@ -222,10 +225,22 @@ static atl_answer_t *atl_site_answer(request_rec *r, apr_hash_t *done,
     return a;
 }
 
+void atl_groups_conf(atl_groups_conf_t *gc, const atl_srv_conf *c,
+                     atl_http_batch_t *batch)
+{
+    memset(gc, 0, sizeof(*gc));
+    gc->api_url = atl_or(c->api_url, ATL_DEFAULT_API);
+    gc->http.ca_file = c->ca_file;
+    gc->http.timeout_ms = atl_timeout_ms(c);
+    gc->http.max_body = ATL_GROUPS_MAX_BODY;
+    gc->http.batch = batch;
+    gc->total_timeout_ms = atl_timeout_ms(c);
+}
+
 /* Check every configured group against the user's groups, site by site. */
 static void atl_check_sites(request_rec *r, atl_gcheck_t *g, const atl_srv_conf *c,
                             const atl_identity_t *id, const apr_array_header_t *sites,
-                            const char *token, int recheck)
+                            const char *token, int recheck, atl_http_batch_t *batch)
 {
     const char *account = id->f[ATL_F_ACCOUNT_ID];
     apr_array_header_t *names = atl_config_sites(r->pool, c);
@@ -233,12 +248,7 @@ static void atl_check_sites(request_rec *r, atl_gcheck_t *g, const atl_srv_conf 
     atl_groups_conf_t gc;
     int i, j;
 
-    memset(&gc, 0, sizeof(gc));
-    gc.api_url = atl_or(c->api_url, ATL_DEFAULT_API);
-    gc.http.ca_file = c->ca_file;
-    gc.http.timeout_ms = atl_timeout_ms(c);
-    gc.http.max_body = ATL_GROUPS_MAX_BODY;
-    gc.total_timeout_ms = atl_timeout_ms(c);
+    atl_groups_conf(&gc, c, batch);
 
     for (i = 0; i < names->nelts && !g->ended; i++) {
         const char *name = APR_ARRAY_IDX(names, i, const char *);
@@ -477,7 +487,8 @@ static const char *atl_gcheck_key(request_rec *r, const char *hash)
 /* ---- at login ---- */
 
 void atl_groups_login(request_rec *r, const atl_srv_conf *c, atl_identity_t *id,
-                      apr_array_header_t *sites, const char *access_token)
+                      apr_array_header_t *sites, const char *access_token,
+                      atl_http_batch_t *batch)
 {
     atl_gcheck_t *g;
 
@@ -485,7 +496,7 @@ void atl_groups_login(request_rec *r, const atl_srv_conf *c, atl_identity_t *id,
         return;
     }
     g = atl_gcheck_make(r->pool, atl_now());
-    atl_check_sites(r, g, c, id, sites, access_token, 0);
+    atl_check_sites(r, g, c, id, sites, access_token, 0, batch);
     id->groups = g->groups;
     id->groups_checked = g->fails->nelts ? 0 : g->checked;
     atl_identity_join_groups(id, r->pool);
@@ -525,6 +536,7 @@ static apr_array_header_t *atl_fetch_sites(request_rec *r, atl_gcheck_t *g,
     atl_http_opts_t o;
     apr_status_t rv;
 
+    memset(&o, 0, sizeof(o));
     o.ca_file = c->ca_file;
     o.timeout_ms = atl_timeout_ms(c);
     o.max_body = ATL_MAX_ANSWER;
@@ -588,7 +600,7 @@ static atl_gcheck_t *atl_gcheck_run(request_rec *r, const atl_srv_conf *c,
     apr_array_header_t *sites = atl_fetch_sites(r, g, c, id);
 
     if (sites) {
-        atl_check_sites(r, g, c, id, sites, id->f[ATL_F_ACCESS_TOKEN], 1);
+        atl_check_sites(r, g, c, id, sites, id->f[ATL_F_ACCESS_TOKEN], 1, NULL);
     }
     /* The membership is as Atlassian told it when the answers came. */
     g->checked = atl_now();

@@ -10,17 +10,27 @@
 #include "mod_session.h"
 #include <apr_tables.h>
 
+#include "atl_groups.h"
+#include "atl_http.h"
 #include "atl_identity.h"
 #include "mod_atl_config.h"
 
 /* At login, with the sites just fetched (their scopes tell the product)
- * and the fresh access token: set id->groups and id->groups_checked from
- * this server's configured groups. A site whose membership could not be
- * read leaves the check due (groups_checked 0) and the failure shared, so
- * that the next request answers it without calling Atlassian before it may
- * (Retry-After). Needs id->login_time. */
+ * and the fresh access token (calls through batch, which may hold their
+ * answers already; NULL: one call after the other): set id->groups and id->groups_checked
+ * from this server's configured groups. A site whose membership could not be read leaves
+ * the check due (groups_checked 0) and the failure shared, so that the next request
+ * answers it without calling Atlassian before it may (Retry-After). Needs id->login_time.
+ */
 void atl_groups_login(request_rec *r, const atl_srv_conf *c, atl_identity_t *id,
-                      apr_array_header_t *sites, const char *access_token);
+                      apr_array_header_t *sites, const char *access_token,
+                      atl_http_batch_t *batch);
+
+/* How the product calls of a group check are made (AtlassianAPIURL,
+ * AtlassianTimeout, the answer's size); through batch when one is given:
+ * a wave notes its calls with the same settings as the check makes them. */
+void atl_groups_conf(atl_groups_conf_t *gc, const atl_srv_conf *c,
+                     atl_http_batch_t *batch);
 
 /* check_authn, for a login in a location with a Require atlassian-group:
  * when the membership is older than AtlassianGroupCheckInterval, check it

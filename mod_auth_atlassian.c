@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mod_auth_atlassian: "Sign in with Atlassian" (OAuth 2.0 authorization code
  * grant, 3LO) for Apache httpd 2.4.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Per-request cost of mod_auth_atlassian against its peers, in one run.
 
 Run it with bench/run (or make bench); bench/README.md says what it

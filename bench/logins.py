@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What a login costs: the module's own time in the callback, and the
 connections it opens to the Atlassian stand-in.
 

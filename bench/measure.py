@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the benchmark measures with: wrk (requests per second), /proc (the
 CPU time of an httpd's processes), the access log (how many requests were
 answered, and with what status), and callgrind (instructions)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The OpenID provider for the mod_auth_openidc cases: oauth2-mock-server
 (pinned in bench/package.json, installed with npm into bench/node_modules
 on first use) started on 127.0.0.1 by bench/oidc_provider.mjs, and the

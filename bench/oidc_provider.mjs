@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The benchmark's OpenID provider: oauth2-mock-server on 127.0.0.1 with one
 // RSA signing key. Its command line would name the issuer "localhost"; this
 // sets it to http://127.0.0.1:<port> so that every URL in the discovery

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Resident memory of apache2's children over many logged-in requests.
 
 Run it with bench/rss (see bench/README.md). One httpd like case (b) of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The morning rush: a whole office signs in at nine.
 
 300 logins (--logins) start within 10 seconds (--seconds), evenly spread,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The cases of the benchmark and the httpd configurations that serve them.
 
 Every httpd is rendered by the test harness (tests/lib/atlharness.py, Httpd)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Atlassian stand-in of the tests (tests/lib/fake_atlassian.py), wrapped so
 that the benchmark can see what a login costs the stand-in:
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The login's calls in waves: the callback's wall time against a
 stand-in that answers every call of the module after a fixed delay
 (150 ms by default), next to the sum of the calls' delays (the callback

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AtlassianAuthorizeParams: atl_authorize_parse_params on any value. What
  * it accepts must survive atl_authorize_url: the query it builds, parsed
  * again, gives back the same parameters after the module's own. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What every fuzz target shares: APR set up once per process, a fresh pool
  * for each input, and a check that aborts (so libFuzzer records the input
  * as a crash) when an invariant of the code under test does not hold. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Require atlassian-email: atl_identity_email_match. The input is
  * "pattern\nemail" (everything before the first newline is the pattern).
  * A match needs a valid address; the match is case-insensitive; an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The stored identity, after unsealing: atl_identity_decode on any bytes
  * (docs/storage-format.md). What it accepts must encode again
  * (atl_identity_encode) and decode to the same identity. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The group answers of the products: Jira's myself?expand=groups and a page
  * of Confluence's user/memberof (atl_json_parse_jira_groups,
  * atl_json_parse_confluence_groups), and the error message reader. The

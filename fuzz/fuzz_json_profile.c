@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The /me answer: atl_json_parse_profile. What it accepts must store and
  * read back unchanged (atl_identity_encode/decode), and the ?info=json
  * document made from it must parse back to the same profile. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The accessible-resources answer: atl_json_parse_sites. What it accepts
  * must store and read back unchanged (atl_identity_encode/decode). */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The token endpoint's answer: atl_json_parse_token, and the error answer
  * parser atl_json_parse_error on the same bytes. */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The callback's query string: atl_query_parse on any string, compared
  * with a second, plain model of its contract (atl_query.h): the known
  * parameters at most once each, non-empty, %-decoded with '+' as a space,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Where the module may send a browser: atl_redirect_is_local,
  * atl_redirect_allowed and atl_redirect_return_url on any string, checked
  * against a second, independent reading of the URL the way a browser

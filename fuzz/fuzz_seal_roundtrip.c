@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Seal the input, unseal it: the same bytes come back, and only for the
  * purpose they were sealed for. Sealing again gives the same value
  * (AES-SIV), of the length the format says. Then the decoders on what was

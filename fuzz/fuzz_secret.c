@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Secrets in the configuration: atl_secret_resolve on "env:NAME" and
  * literal values. "file:" values are skipped: the fuzzer must not open
  * arbitrary paths. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The pending-login list, after unsealing: atl_state_decode on any bytes,
  * then atl_state_prune, atl_state_encode and atl_state_decode again, which
  * must give back the pruned list. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A session value as a browser may send it: atl_unseal under fixed keys,
  * for both purposes the module uses, then the decoder of what it holds.
  * Seeds are values sealed under these keys (see README.md), so mutations

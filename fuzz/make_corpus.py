@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Write the seed corpus of the fuzz targets: fuzz/corpus/<target>/<name>.
 
 Valid answers in the shapes Atlassian documents (the /me example, an

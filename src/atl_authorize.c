@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The /authorize URL and the extra parameters of AtlassianAuthorizeParams. */
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The /authorize URL and the extra parameters of AtlassianAuthorizeParams. */
 #ifndef ATL_AUTHORIZE_H
 #define ATL_AUTHORIZE_H

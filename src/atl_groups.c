@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Group membership on one site, read with the user's own token: which
  * product to ask, the calls to Jira or Confluence through the API gateway
  * (Confluence page after page), what their failures mean, and matching

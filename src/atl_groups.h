@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Group membership on one Atlassian site, read with the user's own token
  * (for `Require atlassian-group site group...`). Built on atl_http and
  * atl_json_groups; no httpd header.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The outbound HTTP client (libcurl). With atl_http_multi.c (calls in
  * waves), through atl_http_private.h, the only file that includes
  * curl/curl.h, so that libcurl's result codes become apr_status_t values

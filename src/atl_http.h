@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The outbound HTTP client (libcurl): atl_http.c and atl_http_multi.c, the
  * only files that include curl.h (through atl_http_private.h). */
 #ifndef ATL_HTTP_H

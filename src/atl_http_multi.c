@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Calls in waves: a login's calls that need no answer of one another,
  * made together on one libcurl multi handle (see atl_http_batch_make).
  * With atl_http.c the only files that include curl.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What atl_http.c and atl_http_multi.c share: the only files besides
  * this one that include curl.h. Not for other files. */
 #ifndef ATL_HTTP_PRIVATE_H

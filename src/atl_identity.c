@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The logged-in identity: its fields and their names, copies, cleaning of
  * values. How it is stored is in atl_identity_codec.c, how it is matched
  * in atl_identity_match.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The logged-in identity: its fields, how they are named for CGI and for
  * backends, how they are stored (before sealing), and matching rules. */
 #ifndef ATL_IDENTITY_H

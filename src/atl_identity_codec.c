@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* How the identity is stored before it is sealed, and read back. The
  * format is specified in docs/storage-format.md; in short:
  *

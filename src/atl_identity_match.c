@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The identity's matching rules: well-formed email addresses, email
  * patterns with wildcards, and sites by name, URL host or cloud id. */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the identity's files share among themselves: the description of
  * each field. Not for the rest of the module. */
 #ifndef ATL_IDENTITY_PRIVATE_H

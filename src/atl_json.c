@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Everything JSON: the token request and answer, the /me profile, the
  * accessible-resources list and the ?info=json document. With
  * atl_json_load.c (the parser's front door) and atl_json_groups.c, the only

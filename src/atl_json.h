@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Everything JSON (json-c): the token request and answer, the /me profile,
  * accessible-resources, and the ?info=json document. The only file that
  * includes json-c. */

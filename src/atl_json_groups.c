@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The JSON of the product answers that list a user's groups. A json-c file
  * of the core (with atl_json.c): every json_object made here is released
  * before the function returns, and only pool memory leaves it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The JSON of the product answers that list a user's groups (Jira's
  * myself?expand=groups, Confluence's user/memberof) and of their errors.
  * Implemented with json-c in atl_json_groups.c; this header includes no

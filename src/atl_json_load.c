@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The front door of every JSON answer: the module's own UTF-8 check, then
  * json-c's strict tokener, on every json-c from 0.14 to 0.18. A json-c file
  * of the core (with atl_json.c and atl_json_groups.c); only pool memory

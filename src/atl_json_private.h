@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the json-c files of the core share with one another. Only
  * src/atl_json*.c include this header, since it includes json-c. */
 #ifndef ATL_JSON_PRIVATE_H

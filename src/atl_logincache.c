@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A per-process memo of verified logins.
  *
  * A fixed array of slots; a value's slot is given by its last characters

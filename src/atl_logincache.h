@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A per-process memo of logins already verified: the sealed value, exactly
  * as the session holds it, and what it unsealed and decoded to. A request
  * that brings a value seen before skips unsealing and decoding; everything

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The calls to Atlassian after the browser comes back: the code exchange
  * (and the refresh grant), the /me profile and accessible-resources. Each
  * failure comes back with one line for the administrator that names the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The calls to Atlassian after the browser comes back: code exchange,
  * profile, accessible-resources. Built on atl_http and atl_json. */
 #ifndef ATL_OAUTH_H

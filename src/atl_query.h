@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The query string of a request to the callback URL: code, state, error,
  * logout and info, each checked before the glue acts on it. */
 #ifndef ATL_QUERY_H

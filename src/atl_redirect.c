@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Where the module may send a browser. Every check here reads the URL the
  * way a browser does (WHATWG URL parsing): tabs, CR and LF are dropped
  * anywhere, leading and trailing C0 controls and spaces are trimmed, and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Where the module may send a browser: the URL restored after a login and
  * the ?logout= target. Judged the way a browser parses URLs. */
 #ifndef ATL_REDIRECT_H

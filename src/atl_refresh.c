@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The shared outcome of a refresh. The serialised form is lines:
  *
  *     R1                   version

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The outcome of one refresh, as processes and nodes share it through the
  * cache (sealed by the caller): the new tokens and their expiry, or "the
  * refresh token was refused". */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sealing of the module's session values with AES-256-SIV (RFC 5297),
  * specified in docs/storage-format.md ("The seal", which also says what
  * deterministic sealing shows of the module's values). A sealed value is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sealing of the module's session values (OpenSSL libcrypto): AES-256-SIV
  * under keys derived once, at startup, from AtlassianSessionSecret with
  * HKDF-SHA256. The output is base64url without padding of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Secrets in the configuration: "file:/path", "env:NAME", or literal. */
 
 #include <string.h>

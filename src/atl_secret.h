@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Secrets in the configuration: "file:/path", "env:NAME", or literal. */
 #ifndef ATL_SECRET_H
 #define ATL_SECRET_H

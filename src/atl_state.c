@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pending logins, kept in the session between the redirect to /authorize
  * and the callback.
  *

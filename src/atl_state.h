@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pending logins: the list of (state, return URL, time, what the login
  * needs) kept in the session between the redirect to /authorize and the
  * callback. Several may exist (several tabs); the list is bounded. */

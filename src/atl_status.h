@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Result codes shared by the core. Every core function returns an
  * apr_status_t: APR_SUCCESS, an APR error, or one of these. The glue maps
  * them to an HTTP status (see atl_status_http()). */

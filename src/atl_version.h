@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The module's version. It is set in configure.ac (AC_INIT) alone and
  * reaches the compiler as -DATL_VERSION from Makefile.am; builds that do
  * not go through configure (fuzz/Makefile, tests/oldheaders/run) get a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What every file of the httpd glue shares: the module's declaration and
  * its auth type. The glue files are src/mod_atl_*.c (they may include
  * httpd headers); the core is src/atl_*.c (it never does). */

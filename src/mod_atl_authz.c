@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Require providers of the module. Each grants on the identity the
  * request's login carries (see atl_get_identity). */
 

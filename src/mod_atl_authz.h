@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Require providers: atlassian-email, -account-id, -site. */
 #ifndef MOD_ATL_AUTHZ_H
 #define MOD_ATL_AUTHZ_H

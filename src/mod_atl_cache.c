@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The shared cache: mod_socache instances named by AtlassianCache, the
  * global mutex for providers that need one, and a best-effort lock. See
  * mod_atl_cache.h for the API and its limits. */

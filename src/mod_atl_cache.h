@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What processes and nodes share: a small key/value API over the mod_socache
  * provider named by AtlassianCache (shmcb on one machine, memcache or redis
  * across machines) or in mod_dbd's database (dbd, across machines), and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AtlassianCache dbd: the shared cache in a table of the database that
  * mod_dbd connects to for the server (DBDriver, DBDParams), e.g. a
  * PostgreSQL reached over TLS with a password, or SQLite on one machine.

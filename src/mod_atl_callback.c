@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The endpoints on the callback URL (AtlassianRedirectURI): the code that
  * ends a login, error= from Atlassian, ?logout= and ?info=json. */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The endpoints on the callback URL: the code (the end of a login),
  * error=, logout=, info=json. */
 #ifndef MOD_ATL_CALLBACK_H

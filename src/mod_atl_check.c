@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The checks of the whole configuration at startup (check_config): each
  * server that uses the module has what a login needs, a usable shared
  * cache, and a callback that lies where its session is. A refusal fails

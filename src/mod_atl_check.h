@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef MOD_ATL_CHECK_H
 #define MOD_ATL_CHECK_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The directives: setters that validate at "apache2 -t", create and merge
  * of the server and directory records. The checks of the whole
  * configuration at startup are in mod_atl_check.c. */

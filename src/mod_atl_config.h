@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The module's configuration: server and directory records, defaults,
  * the directive table and the startup checks. */
 #ifndef MOD_ATL_CONFIG_H

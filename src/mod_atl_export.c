@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the application receives: REMOTE_USER aside, the ATLASSIAN_*
  * variables and X-Atlassian-* headers. Under those names a request carries
  * the module's values and nothing else: a client's X-Atlassian-* headers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the application receives: the identity as variables and headers,
  * and the removal of every other value under those names. */
 #ifndef MOD_ATL_EXPORT_H

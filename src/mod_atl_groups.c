@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Group membership for `Require atlassian-group site group...`.
  *
  * At login, the groups named by this server's Require atlassian-group lines

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Group membership for `Require atlassian-group site group...`: checked at
  * login for the groups this server's Require lines name, kept in the
  * sealed login, and checked again with the user's token once the

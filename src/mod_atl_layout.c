@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Where the callback and the protected locations lie.
  *
  * The callback (AtlassianRedirectURI) works only inside a location with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Where the callback and the protected locations lie: the startup check
  * of the <Location> sections, and the check when a login starts. */
 #ifndef MOD_ATL_LAYOUT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A bound on the callbacks that wait on Atlassian at the same time, per
  * child process.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Callbacks waiting on Atlassian take at most a fixed share of a child's
  * threads, so that a slow Atlassian never stops the child from serving
  * logged-in requests (which never call Atlassian). */

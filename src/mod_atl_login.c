@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The calls to Atlassian that end a login, in waves: the calls that need
  * no answer of one another are made together (atl_http_batch_*), so a
  * login waits for one call per wave instead of one per call. The core

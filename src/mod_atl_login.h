@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The calls to Atlassian that end a login, in as few waves as their data
  * allows (see atl_login_calls). */
 #ifndef MOD_ATL_LOGIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The module's counters in shared memory, and the two ways to read them:
  * mod_status's page and the Prometheus handler "atlassian-metrics".
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The module's counters: logins, refreshes, requests and the time the
  * calls to Atlassian take. They live in one shared memory segment that
  * every child process of httpd updates with atomic operations (no lock),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the module answers itself: error pages, the 401, the login
  * redirect, and the 403 that replaces mod_authz_core's 401 for a user who
  * is logged in but refused. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The module's answers: error pages, the 401 and the login redirect, and
  * the 403 of a refused logged-in user. */
 #ifndef MOD_ATL_PAGES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AtlassianPreservePost: a form POST that needs a login is kept, sealed in
  * the session beside its pending login, and after that login the callback
  * answers a small page whose form sends the same fields again, once, to

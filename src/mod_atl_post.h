@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AtlassianPreservePost: a form POST that meets a missing or expired login
  * is kept, sealed in the session, and sent again once, to the URL it was
  * made to, by a small page right after the login. */

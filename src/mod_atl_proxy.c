@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* httpd behind a TLS-terminating proxy or load balancer.
  *
  * A relative AtlassianRedirectURI is resolved against the request's scheme,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* httpd behind a TLS-terminating proxy or load balancer: the check that
  * tells the administrator when the callback URL comes out wrong. */
 #ifndef MOD_ATL_PROXY_H

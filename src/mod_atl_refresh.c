@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The refresh of a login's access token.
  *
  * Atlassian disables a refresh token once it is used, and revokes the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Keeping a login's access token fresh (AtlassianRefresh), once per login
  * across threads, processes and nodes, through the shared cache. */
 #ifndef MOD_ATL_REFRESH_H

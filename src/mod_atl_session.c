@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The module's values in the mod_session session. Each is sealed
  * (src/atl_seal.c) with a purpose of its own, so that one value cannot
  * stand for another. */

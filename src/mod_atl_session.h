@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The module's values in mod_session: loading, unsealing and storing the
  * login and the pending logins, and what a request learnt about its
  * login (shared with subrequests, internal redirects and the Require

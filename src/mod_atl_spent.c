@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Spent states in the shared cache.
  *
  * The callback removes the state it uses from the session, but a session

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Single use of a login's state across processes and nodes: a state is
  * spent by the first callback that presents it, whatever that callback's
  * outcome, and the shared cache (AtlassianCache) remembers it. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """pytest fixtures for the integration tests of mod_auth_atlassian.
 
   certs        session: test CA, server cert for 127.0.0.1, a wrong CA

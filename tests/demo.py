@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A local demo of mod_auth_atlassian (run by `make demo`).
 
 Starts on 127.0.0.1 an apache2 with the built module protecting /protected/:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Require atlassian-email, atlassian-account-id, atlassian-site, user, and
 their combinations: allowed users get the page, refused logged-in users get
 403 (never a new login)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The login in a real browser: Debian's Chromium, headless, driven by
 Selenium through chromedriver, clicks through the stand-in's consent page.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the module shares through AtlassianCache is bound to the key it
 is stored under: a value moved to another key (by whoever can write to the
 cache: memcached and redis have no per-key access rules) does not unseal

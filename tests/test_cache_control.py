@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """One Cache-Control header on the module's own answers: mod_session_cookie
 adds "Cache-Control: no-cache, private" whenever it loads a session, the
 module sends "no-store" on its redirects, 401s, error pages and ?info=json;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """AtlassianCache dbd: the shared cache in a table of mod_dbd's database.
 
 Three httpd nodes behind mod_proxy_balancer share a real PostgreSQL that

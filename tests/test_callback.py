@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The callback: refused accounts, bad or foreign states, replays, errors from
 Atlassian, malformed answers, timeouts, TLS, odd parameters, error pages."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A slow Atlassian cannot take all of a child's threads: callbacks that wait
 on it are bounded to half of ThreadsPerChild; beyond that share a callback
 gets 503 with Retry-After at once, before any outbound call, while

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Configuration: `apache2 -t` refuses bad configurations with a tagged
 message (or httpd's own, for an empty argument); a VirtualHost has its own
 client ID; nothing secret ever reaches the error log, even at trace8. (Where

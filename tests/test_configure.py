@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """configure and the minimum versions: a dependency older than the module
 needs stops ./configure with a message that names the minimum and the
 package to install (Debian/Ubuntu and RHEL), and the oldest accepted

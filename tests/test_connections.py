@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Outbound connections: consecutive logins in one httpd child reuse one
 connection per Atlassian host (libcurl handles kept between calls), and a
 failed call never leaves a broken connection behind."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """httpd's corners: the identity follows the request wherever httpd takes it
 (mod_dir's DirectoryIndex and FallbackResource, ErrorDocument, per-directory
 rewrites, subrequests granted without a login), and nothing a client or

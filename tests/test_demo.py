@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """tests/demo.py: starts, signs in through the fake's consent page, shows
 the CGI output and the proxied app, and stops everything on SIGINT."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Directive values an administrator gets wrong in the first hour: every
 refusal carries its ATL tag; AtlassianClientID takes file: and env: as the
 secret does and refuses a ${VAR} httpd could not expand (the envvars trap:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The documentation is kept true by reading the sources: every directive of
 the module's command table is in docs/directives.md with the context and
 override httpd gives it (and none that does not exist), and in

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """conf/auth-atlassian-example.conf, the example site: `apache2 -t` accepts it
 with the built module, and served on a free port it protects both the CGI
 directory (which a Debian-like serve-cgi-bin grants to everyone) and the

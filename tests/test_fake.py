@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The fake Atlassian itself: the control API over HTTP, the checks it makes
 at /authorize and /oauth/token, rotating refresh tokens. (If the stand-in
 were lax, the module's tests would prove nothing.)"""

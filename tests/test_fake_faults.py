@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The failures the Atlassian stand-in can inject (fake_faults.py), seen
 from a plain client: each one does on the wire what its name says, so the
 module's fault tests (test_faults.py) prove what they claim."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The stand-in's product APIs (fake_products.py), without httpd: group
 answers as Jira and Confluence give them, the token and scope checks,
 Confluence paging, per-account memberships, the failure switches and the

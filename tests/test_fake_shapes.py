@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The stand-in's answers in the shapes real Atlassian answers have
 (fake_data.py): raw UTF-8 rather than \\u escapes, the members real /me
 answers add, the three forms of account ids; and what a login with such a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Failing dependencies: what a login gets when Atlassian's token, profile
 or resources endpoint misbehaves on the wire. Each fault comes from the
 stand-in (fake_faults.py) and goes through the real apache2.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Require atlassian-group at login: Jira and Confluence-only sites, names
 and ids, sites the user cannot reach, RequireAny/RequireAll, the 403 page
 that names the group, ATLASSIAN_GROUPS, and every way the check can fail

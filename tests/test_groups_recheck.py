@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Require atlassian-group after the login: the membership is trusted for
 AtlassianGroupCheckInterval (2 s here), then checked again with the user's
 token, once for all concurrent requests of a login, and written back into

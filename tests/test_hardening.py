@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Defects found by trying the module as an attacker would, each with the
 one answer the README gives: error= callbacks judged by their state first,
 logins bound to the client ID, secrets hidden before Atlassian's words are

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """`make install` and `make uninstall` into a scratch DESTDIR: what install
 puts there, uninstall takes away, except an auth_atlassian.conf the
 administrator edited; uninstall refuses while the module is enabled. The

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Where the callback lies. AtlassianRedirectURI must be inside a location
 with AuthType Atlassian, a Require line and Session On (the pending login
 lives in that session), and every location with AuthType Atlassian needs

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """AtlassianSessionLifetime holds every request to the lifetime of the
 location it runs in, also when httpd gets there by an ErrorDocument, an SSI
 include or a per-directory rewrite (an internal redirect) from a location

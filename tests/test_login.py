@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The login flow and what applications receive (CGI variables, backend
 headers), spoofed X-Atlassian-* headers in any spelling (CGI, proxied, SSI
 subrequests) that never reach them, the 401 answers, AtlassianUnauthAction,

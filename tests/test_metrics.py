@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The module's metrics: counters shared by every httpd child, shown as
 Prometheus text by the handler "atlassian-metrics" and on mod_status's page.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Many httpd nodes behind a load balancer (round robin, no stickiness),
 sharing AtlassianSessionSecret: a login works on every node, and with
 AtlassianRefresh an expired access token is refreshed exactly once for 16

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The Debian package (debian/).
 
 Built once per session with `dpkg-buildpackage -us -uc -b` from a clean clone

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """AtlassianPreservePost: a form POST that meets a missing login is kept in
 the session, and after the login the callback answers a page that sends it
 again, once, to the URL it was made to (tests/apps/echo.cgi prints what it

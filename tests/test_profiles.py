@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Profile and site values an attacker controls: account_status, control
 characters, wrong JSON types, malformed emails, sites, escaping in
 ?info=json, and a session cookie that stays under 4 KB. (What the callback

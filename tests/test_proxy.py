@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """httpd with the module behind a TLS-terminating proxy.
 
 The front is a second apache2: TLS on https://127.0.0.1:<front>/ (the test

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """AtlassianRefresh on one httpd (the default shmcb cache): the access token
 is refreshed before it expires, once per login however many requests come
 at once; a refused refresh ends the login; a failed one keeps it; and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Odd requests never give a 500, a crash or a hang; open redirects: every
 ?logout= variant a browser could read as another host is refused, allowed
 targets work, and the URL restored after a login never becomes another

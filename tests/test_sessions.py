@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Sessions: lifetime, tampered cookies, other secrets, key rotation,
 mod_session_dbd with SQLite; sessions edited by hand (swapped, mangled,
 duplicated or huge values) are never a login and never break the server."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A pending login is spent by its first callback, whatever its outcome, on
 every process and node: a replay of a harvested (session cookie, state)
 pair is a bad callback (400, logged at info) that calls nothing at

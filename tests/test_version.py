@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The release's version, as an administrator meets it: configure.ac's
 AC_INIT is the only place it is written, and the running module shows it in
 its startup log line (ATL00680, once per start and per graceful restart)

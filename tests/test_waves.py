@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The callback's calls to Atlassian in waves: /me and accessible-resources
 together, then every configured site's group call together. Each call
 here is slowed down by the stand-in, so a callback that makes its calls

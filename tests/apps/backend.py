@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A small application for mod_proxy to forward to: it answers every request
 with what it received. mode "json" (tests): a JSON object with the method,
 path, headers (as a list of [name, value]) and body. mode "html" (demo): an

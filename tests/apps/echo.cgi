@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Prints the request method, its Content-Type, the user and the request body
 # as text/plain, so that the tests can see what a form POST delivered.
 echo "Content-Type: text/plain; charset=utf-8"

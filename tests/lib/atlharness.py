@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Test harness for mod_auth_atlassian: a real apache2 with the built module,
 configured from a template, in front of a CGI and a proxied backend, against
 the fake Atlassian of fake_atlassian.py; and a browser-like client that

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A stand-in for Atlassian's OAuth 2.0 (3LO) endpoints, for tests and the demo.
 
 It speaks Atlassian's OAuth 2.0 authorization code grant ("3LO") as

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Test certificates for the Atlassian stand-in, made with the openssl CLI."""
 
 import os

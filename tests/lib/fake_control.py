@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The control API of the Atlassian stand-in (fake_atlassian.py): how a
 test in another process drives it, on the stand-in's own port.
 

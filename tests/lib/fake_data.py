@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the Atlassian stand-in (fake_atlassian.py) answers by default: the
 /me profile, the sites, and further users in the shapes real answers have.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Failures of the Atlassian stand-in (fake_atlassian.py) at the wire level,
 for the tests of what the module does when Atlassian misbehaves.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The product APIs of the Atlassian stand-in (fake_atlassian.py): the two
 calls that tell a user's groups on a site, as Atlassian's API gateway
 serves them to a 3LO token.

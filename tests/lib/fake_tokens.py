@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The grants of the Atlassian stand-in (fake_atlassian.py): authorization
 codes, access tokens with an expiry, and rotating refresh tokens grouped in
 families, as Atlassian documents them:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What the group tests share: an httpd whose Require atlassian-group lines
 point at the stand-in's product APIs, and the login of one browser."""
 

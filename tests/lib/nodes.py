@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Many httpd nodes for the tests: real memcached, redis-server and
 PostgreSQL servers on 127.0.0.1 (free ports, stopped by PID), and a
 cluster of httpd nodes sharing AtlassianSessionSecret behind a fourth

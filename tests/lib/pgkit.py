@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A PostgreSQL server as production runs it for AtlassianCache dbd: it
 accepts TCP connections only over TLS (hostssl in pg_hba.conf, ssl=on, a
 certificate from a CA of the test's own, made by fake_certs) and only with a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Helpers shared by the refresh tests (test_refresh.py, test_nodes.py):
 a login that keeps the refresh token, concurrent requests with one
 session, what the proxied backend received."""

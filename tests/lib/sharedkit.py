@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """What several topic files share (test_authz, test_callback, test_login,
 test_profiles, test_robustness, test_sessions): the httpd they run against
 (extra Require locations, a short AtlassianTimeout, allowed logout targets)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What every unit test program shares: a pool per test and the runner. */
 #ifndef ATL_CHECK_H
 #define ATL_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the JSON and OAuth unit tests share: Atlassian's example /me answer,
  * a string member of a JSON object, a site of an array. */
 #ifndef ATL_JSON_SAMPLES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of atl_authorize: the /authorize URL and its extra parameters. */
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of how the core reports answers that go wrong on the wire:
  * invalid UTF-8 that json-c lets through, 429 with Retry-After, redirects
  * (never followed), answers over the size limit. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of atl_groups (product choice, site lookup, matching) and
  * atl_json_groups (Jira's and Confluence's group answers), plus the scopes
  * atl_json_parse_sites keeps for them. No network: the HTTP calls are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of atl_groups_fetch against a tiny scripted HTTP server on
  * 127.0.0.1 in a thread of the test: the URLs it asks (escaping, paging by
  * start only), and what each answer becomes (groups, scope error, refusal,

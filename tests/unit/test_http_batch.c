@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of atl_http's calls in waves (atl_http_batch_*) against a
  * small HTTP server on 127.0.0.1, in threads of the test itself, that
  * answers every request after a fixed delay with the path it was asked

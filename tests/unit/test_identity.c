@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of atl_identity: names, storage, sanitising and matching. */
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the identity's storage format (docs/storage-format.md),
  * deep copies, and the memo of verified logins. */
 

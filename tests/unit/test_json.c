@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of atl_json: the token answer, error answers and the token
  * request. test_json_profile.c has the profile, the sites and the
  * ?info=json document; test_oauth.c the HTTP client and the OAuth calls. */

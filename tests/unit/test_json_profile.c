@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of atl_json: the /me profile, accessible-resources and the
  * ?info=json document. */
 

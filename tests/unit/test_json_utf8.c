@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of atl_json's UTF-8 handling: raw UTF-8, as Atlassian sends
  * it ("Jürgen Müller", not "J\u00fcrgen"), passes every parser unchanged,
  * with every json-c from 0.14 to 0.18 (0.18's strict mode refuses every

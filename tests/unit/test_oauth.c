@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of atl_http and atl_oauth against a tiny HTTP server on
  * 127.0.0.1 that lives in a thread of the test itself. Nothing here leaves
  * the machine. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of atl_redirect: no open redirect, judged like a browser. */
 
 #include <stdlib.h>

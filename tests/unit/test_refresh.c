@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of atl_refresh: the shared outcome of a refresh. */
 
 #include <string.h>

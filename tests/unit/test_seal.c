@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of atl_seal: sealing of session values with AES-256-SIV
  * (docs/storage-format.md), key rotation, keyed hashes. */
 

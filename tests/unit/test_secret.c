@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of atl_secret: file:, env: and literal secrets. */
 
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of atl_state: pending logins kept in the session. */
 
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * s is the state of the login the POST waits for, b the
  * application/x-www-form-urlencoded body as it came. Form bodies need no
  * JSON escape (browsers percent-encode quotes, backslashes and control
- * characters), so the record costs 14 bytes more than the body and the
+ * characters), so the record costs 15 bytes more than the body and the
  * state. */
 
 #include <string.h>

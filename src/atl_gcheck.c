@@ -27,14 +27,14 @@ enum { F_SITE, F_STATUS, F_UNTIL, F_WHY, F_N };
 static const atl_json_member_t fail_members[F_N] = {
     [F_SITE] = {"s", ATL_JSON_STR, 1, GCHECK_MAX_VALUE},
     [F_STATUS] = {"h", ATL_JSON_INT, 1, 599},
-    [F_UNTIL] = {"u", ATL_JSON_INT, 1, APR_INT64_MAX},
+    [F_UNTIL] = {"u", ATL_JSON_INT, 1, ATL_JSON_MAX_TIME},
     [F_WHY] = {"w", ATL_JSON_STR, 0, GCHECK_MAX_VALUE},
 };
 
 enum { G_CHECKED, G_ENDED, G_GROUPS, G_FAILS, G_N };
 
 static const atl_json_member_t gcheck_members[G_N] = {
-    [G_CHECKED] = {"c", ATL_JSON_INT, 1, APR_INT64_MAX},
+    [G_CHECKED] = {"c", ATL_JSON_INT, 1, ATL_JSON_MAX_TIME},
     [G_ENDED] = {"e", ATL_JSON_INT, 0, 1},
     [G_GROUPS] = {"g", ATL_JSON_STRS, 1, GCHECK_MAX_GROUPS, GCHECK_MAX_VALUE},
     [G_FAILS] = {"f", ATL_JSON_RECS, 1, GCHECK_MAX_FAILS, 0, fail_members, F_N},

@@ -125,7 +125,8 @@ apr_status_t atl_json_record_write(const char **out, apr_size_t *len, apr_pool_t
 static int rec_parse(atl_json_value_t *v, apr_pool_t *p, const atl_json_member_t *m,
                      int n, json_object *o);
 
-/* One string of at most max bytes, copied; NULL when j is anything else. */
+/* One string of at most max bytes that the writer would write (UTF-8, no
+ * NUL), copied; NULL when j is anything else. */
 static const char *rec_parse_str(apr_size_t *len, apr_pool_t *p, json_object *j,
                                  apr_int64_t max)
 {
@@ -137,7 +138,10 @@ static const char *rec_parse_str(apr_size_t *len, apr_pool_t *p, json_object *j,
     }
     s = json_object_get_string(j);
     n = json_object_get_string_len(j);
-    if (!s || n < 0 || (apr_int64_t)n > max || memchr(s, '\0', (apr_size_t)n)) {
+    /* Checked again after json-c decoded the escapes: what the writer
+     * would refuse is not read either. */
+    if (!s || n < 0 || (apr_int64_t)n > max
+        || !atl_json_record_text_ok(s, (apr_size_t)n)) {
         return NULL;
     }
     *len = (apr_size_t)n;

@@ -15,6 +15,11 @@
 #include <apr_tables.h>
 #include "atl_status.h"
 
+/* The largest time a record holds, in seconds since the epoch (the end of
+ * the year 9999): a bound for every member that is a time, so that no
+ * arithmetic on it overflows. */
+#define ATL_JSON_MAX_TIME 253402300799
+
 typedef enum {
     ATL_JSON_STR,  /* a string of at most max bytes, UTF-8, no NUL */
     ATL_JSON_INT,  /* an integer from 0 to max */

@@ -21,7 +21,7 @@ static const atl_json_member_t refresh_members[R_N] = {
     [R_ENDED] = {"e", ATL_JSON_INT, 0, 1},
     [R_ACCESS] = {"a", ATL_JSON_STR, 0, ATL_IDENTITY_MAX_TOKEN},
     [R_REFRESH] = {"r", ATL_JSON_STR, 0, ATL_IDENTITY_MAX_TOKEN},
-    [R_EXPIRY] = {"x", ATL_JSON_INT, 0, APR_INT64_MAX},
+    [R_EXPIRY] = {"x", ATL_JSON_INT, 0, ATL_JSON_MAX_TIME},
 };
 
 /* Both tokens, the expiry and the member names: a refresh outcome is never

@@ -41,7 +41,7 @@ enum { E_STATE, E_CREATED, E_FLAGS, E_URL, E_N };
 
 static const atl_json_member_t entry_members[E_N] = {
     [E_STATE] = {"s", ATL_JSON_STR, 1, STATE_LEN},
-    [E_CREATED] = {"t", ATL_JSON_INT, 1, APR_INT64_MAX},
+    [E_CREATED] = {"t", ATL_JSON_INT, 1, ATL_JSON_MAX_TIME},
     [E_FLAGS] = {"f", ATL_JSON_INT, 1, ALL_FLAGS},
     [E_URL] = {"u", ATL_JSON_STR, 1, ATL_STATE_MAX_URL},
 };

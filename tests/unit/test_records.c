@@ -312,6 +312,13 @@ START_TEST(pending_members)
     check_garbage(pending_accepts);
     ck_assert(
         !pending_accepts("{\"p\":[{\"s\":\"" STATE "\",\"t\":1,\"f\":8,\"u\":\"/\"}]}"));
+    /* No time past the year 9999, none that json-c would clamp. */
+    ck_assert(pending_accepts("{\"p\":[{\"s\":\"" STATE
+                              "\",\"t\":253402300799,\"f\":0,\"u\":\"/\"}]}"));
+    ck_assert(!pending_accepts("{\"p\":[{\"s\":\"" STATE
+                               "\",\"t\":253402300800,\"f\":0,\"u\":\"/\"}]}"));
+    ck_assert(!pending_accepts("{\"p\":[{\"s\":\"" STATE
+                               "\",\"t\":12345678901234567890,\"f\":0,\"u\":\"/\"}]}"));
     ck_assert(!pending_accepts(apr_psprintf(
         pool, "{\"p\":[{\"s\":\"" STATE "\",\"t\":1,\"f\":0,\"u\":\"/%s\"}]}",
         repeat('a', ATL_STATE_MAX_URL))));
@@ -362,6 +369,8 @@ START_TEST(refresh_members)
     ck_assert(!refresh_accepts("{\"a\":\"a\\tb\"}"));
     ck_assert(!refresh_accepts("{\"a\":\"at\",\"r\":\"\"}"));
     ck_assert(!refresh_accepts("{\"a\":\"at\",\"x\":0}"));
+    ck_assert(!refresh_accepts("{\"a\":\"at\",\"x\":253402300800}"));
+    ck_assert(!refresh_accepts("{\"a\":\"at\",\"x\":12345678901234567890}"));
     big = repeat('t', ATL_IDENTITY_MAX_TOKEN);
     ck_assert(
         refresh_accepts(apr_psprintf(pool, "{\"a\":\"%s\",\"r\":\"%s\"}", big, big)));
@@ -446,6 +455,9 @@ START_TEST(gcheck_members)
     ck_assert(!gcheck_accepts("{\"c\":0,\"g\":[],\"f\":[]}"));
     ck_assert(!gcheck_accepts("{\"c\":1,\"e\":0,\"g\":[],\"f\":[]}"));
     ck_assert(!gcheck_accepts("{\"c\":1,\"g\":[1],\"f\":[]}"));
+    ck_assert(!gcheck_accepts("{\"c\":253402300800,\"g\":[],\"f\":[]}"));
+    ck_assert(!gcheck_accepts(
+        "{\"c\":1,\"g\":[],\"f\":[{\"s\":\"a\",\"h\":503,\"u\":9223372036854775807}]}"));
     ck_assert(
         !gcheck_accepts("{\"c\":1,\"g\":[],\"f\":[{\"s\":\"a\",\"h\":600,\"u\":0}]}"));
     ck_assert(gcheck_accepts(

@@ -206,19 +206,74 @@ for n, g in enumerate([b"\x01\x00", b"\x02" + text(2, "abc") + END,
 
 # -- pending logins -------------------------------------------------------------
 ST = "state"
-add(ST, "one", "%s 1700000000 1 %%2Fprotected%%2Fcgi%%2Fprintenv.cgi%%3Fa%%3D1\n" % STATE)
-add(ST, "four-tabs", "".join("%s %d %d %%2Ftab%d\n" % (STATE[:-1] + c, 1700000000 + i * 100,
-                                                       i % 8, i)
-                             for i, c in enumerate("ABCDEFGHIJ")))
-add(ST, "old-and-future", "%s 1699990000 0 %%2Fold\n%s 1800000000 2 %%2Ffuture\n"
-    "%s 1700000100 4 %%2F\n" % (STATE, STATE2, STATE))
-add(ST, "no-newline", "%s 10 1 %%2fok" % STATE)
-for n, g in enumerate(["%s 10 0\n", "%s x10 0 %%2f\n", "%s 10 8 %%2f\n", "%s -1 0 %%2f\n",
-                       "%s 10 0 %%zz\n", "%s 10 0 %%00\n", "%s 10 0 \n",
-                       "%s 1234567890123456789 0 %%2f\n", "%s  10 0 %%2f\n",
-                       "%s 10 0 " + "%%41" * 600 + "\n"]):
-    add(ST, "bad-%02d" % n, g % STATE)
+
+
+def rec(obj, prefix=""):
+    """A record as the module writes it (atl_json_records.c): compact JSON,
+    raw UTF-8."""
+    return prefix + json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry(state, t, f, u):
+    return {"s": state, "t": t, "f": f, "u": u}
+
+
+add(ST, "one", rec({"p": [entry(STATE, 1700000000, 1,
+                                "/protected/cgi/printenv.cgi?a=1")]}))
+add(ST, "four-tabs", rec({"p": [entry(STATE[:-1] + c, 1700000000 + i * 100, i % 8,
+                                      "/tab%d" % i) for i, c in enumerate("ABCDEFGH")]}))
+add(ST, "old-and-future", rec({"p": [entry(STATE, 1699990000, 0, "/old"),
+                                     entry(STATE2, 1800000000, 2, "/future"),
+                                     entry(STATE, 1700000100, 4, "/")]}))
+add(ST, "odd-url", rec({"p": [entry(STATE, 10, 1, "/p a\"t\\h?\n\t\u00e9\u2603")]}))
+add(ST, "empty", rec({"p": []}))
+for n, g in enumerate([{"p": [{"s": STATE, "t": 10, "f": 0}]},
+                       {"p": [entry(STATE, "10", 0, "/")]},
+                       {"p": [entry(STATE, 10, 8, "/")]},
+                       {"p": [entry(STATE, -1, 0, "/")]},
+                       {"p": [entry(STATE, 10.5, 0, "/")]},
+                       {"p": [entry(STATE[:42], 10, 0, "/")]},
+                       {"p": [entry(STATE, 10, 0, "")]},
+                       {"p": [entry(STATE, 12345678901234567890, 0, "/")]},
+                       {"p": [entry(STATE, 10, 0, "/" + "A" * 600)]},
+                       {"p": [entry(STATE, 10, 0, "/")] * 9},
+                       {"p": {}}, {"q": []}, [entry(STATE, 10, 0, "/")]]):
+    add(ST, "bad-%02d" % n, rec(g))
+add(ST, "nul-escape", rec({"p": [entry(STATE, 10, 0, "/a\u0000b")]}))
+add(ST, "old-lines", "%s 1700000000 1 %%2Fok\n" % STATE)
 add(ST, "garbage", b"\xff\xfe\x00\x01")
+
+# -- the other records: refresh outcome ('r'), group check ('g'), kept POST ('k')
+RC = "records"
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJmdXp6In0.c2lnbmF0dXJl"
+for n, r in enumerate([{"a": TOKEN, "r": "rt-" + TOKEN, "x": 1700003600}, {"a": TOKEN},
+                       {"a": TOKEN, "x": 1700003600}, {"e": 1}]):
+    add(RC, "refresh-%02d" % n, rec(r, "r"))
+for n, r in enumerate([{}, {"e": 0}, {"e": 1, "a": TOKEN}, {"a": ""}, {"a": "a\tb"},
+                       {"a": TOKEN, "x": 0}, {"a": 5}, {"a": "t" * 4097}, "R1\nat\n"]):
+    add(RC, "refresh-bad-%02d" % n, rec(r, "r") if not isinstance(r, str) else "r" + r)
+FAIL = {"s": "other", "h": 503, "u": 1700000030, "w": "rate limited (HTTP 429)"}
+for n, g in enumerate([
+        {"c": 1700000000, "g": ["acme/jira-users", "acme/5b10ac8d82e05b22cc7d4ef5"],
+         "f": []},
+        {"c": 1700000000, "e": 1, "g": [], "f": []},
+        {"c": 1700000000, "g": ["acme/users"], "f": [FAIL, {"s": "third", "h": 502, "u": 0}]},
+        {"c": 1700000000, "g": ["acme/\u00dcn\u00efcode \"q\"", "a/\nb", ""], "f": []}]):
+    add(RC, "gcheck-%02d" % n, rec(g, "g"))
+for n, g in enumerate([{"g": [], "f": []}, {"c": 0, "g": [], "f": []},
+                       {"c": 1, "e": 0, "g": [], "f": []}, {"c": 1, "g": [1], "f": []},
+                       {"c": 1, "g": "acme/users", "f": []},
+                       {"c": 1, "g": [], "f": [{"s": "a", "h": 600, "u": 0}]},
+                       {"c": 1, "g": [], "f": [{"h": 502, "u": 0}]},
+                       {"c": 1, "g": ["g" * 1025], "f": []}]):
+    add(RC, "gcheck-bad-%02d" % n, rec(g, "g"))
+for n, k in enumerate([{"s": STATE, "b": "a=1&b=%C3%A9+x&c=%22q%22&empty="},
+                       {"s": STATE, "b": ""}, {"s": STATE, "b": "d=caf\u00e9"}]):
+    add(RC, "post-%02d" % n, rec(k, "k"))
+for n, k in enumerate([{"s": STATE}, {"b": "a=1"}, {"s": STATE[:42], "b": "a=1"},
+                       {"s": STATE, "b": 1}, {"s": STATE, "b": "x" * 8193},
+                       {"s": STATE, "b": "a\u0000"}]):
+    add(RC, "post-bad-%02d" % n, rec(k, "k"))
 
 # -- redirect targets -----------------------------------------------------------
 R = "redirect"

@@ -83,6 +83,11 @@ static apr_size_t atl_json_utf8_end(const char *str, apr_size_t len)
 }
 
 /* Write the \u escape of one UTF-16 code unit at out; returns 6. */
+int atl_json_utf8_valid(const char *s, apr_size_t len)
+{
+    return atl_json_utf8_end(s, len) == len;
+}
+
 static apr_size_t atl_json_put_escape(char *out, unsigned int unit)
 {
     static const char hex[] = "0123456789abcdef";

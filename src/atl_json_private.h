@@ -26,6 +26,10 @@ apr_status_t atl_json_load_as(json_object **out, const char **errmsg, apr_pool_t
                               const char *body, apr_size_t len, json_type type,
                               const char *what);
 
+/* Whether the len bytes of s are well-formed UTF-8 (the check of
+ * atl_json_load), so that a record written with them reads back. */
+int atl_json_utf8_valid(const char *s, apr_size_t len);
+
 /* The JSON string v copied whole, or NULL when v is NULL or not a string,
  * is empty, longer than max bytes or holds a control character (a NUL from
  * "\u0000" included). Never cleaned or cut: values that decide who is let

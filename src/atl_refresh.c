@@ -1,24 +1,33 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The shared outcome of a refresh. The serialised form is lines:
+/* The shared outcome of a refresh, one record of atl_json_records.h:
  *
- *     R1                   version
- *     e                    the refresh token was refused (nothing else)
- * or
- *     a<access_token>
- *     r<refresh_token>     only when the answer carried one
- *     x<expiry>            decimal seconds since the epoch, only when known
- */
+ *     {"e":1}                                  the refresh token was refused
+ *     {"a":"<access>","r":"<refresh>","x":<expiry>}    new tokens
+ *
+ * r only when the answer carried a refresh token, x (seconds since the
+ * epoch) only when the expiry is known. */
 
 #include <stdlib.h>
 #include <string.h>
 
-#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include "atl_identity.h"
+#include "atl_json_records.h"
 #include "atl_refresh.h"
 
-#define REFRESH_VERSION "R1\n"
+enum { R_ENDED, R_ACCESS, R_REFRESH, R_EXPIRY, R_N };
+
+static const atl_json_member_t refresh_members[R_N] = {
+    [R_ENDED] = {"e", ATL_JSON_INT, 0, 1},
+    [R_ACCESS] = {"a", ATL_JSON_STR, 0, ATL_IDENTITY_MAX_TOKEN},
+    [R_REFRESH] = {"r", ATL_JSON_STR, 0, ATL_IDENTITY_MAX_TOKEN},
+    [R_EXPIRY] = {"x", ATL_JSON_INT, 0, ATL_JSON_MAX_TIME},
+};
+
+/* Both tokens, the expiry and the member names: a refresh outcome is never
+ * longer than this. */
+#define REFRESH_MAX_LEN (2 * 6 * ATL_IDENTITY_MAX_TOKEN + 100)
 
 int atl_refresh_due(apr_int64_t expiry, apr_int64_t now)
 {
@@ -40,92 +49,50 @@ static int token_ok(const char *t)
 apr_status_t atl_refresh_encode(const char **out, apr_size_t *len, apr_pool_t *p,
                                 const atl_refresh_t *rf)
 {
-    const char *s;
+    atl_json_value_t v[R_N] = {{0}};
 
     *out = NULL;
+    *len = 0;
     if (rf->ended) {
-        s = REFRESH_VERSION "e\n";
+        v[R_ENDED] = (atl_json_value_t){1, NULL, 0, 1};
     }
     else {
         if (!token_ok(rf->access_token)
             || (rf->refresh_token && !token_ok(rf->refresh_token)) || rf->expiry < 0) {
             return ATL_E_BADINPUT;
         }
-        s = apr_pstrcat(
-            p, REFRESH_VERSION "a", rf->access_token, "\n", rf->refresh_token ? "r" : "",
-            rf->refresh_token ? rf->refresh_token : "", rf->refresh_token ? "\n" : "",
-            rf->expiry > 0 ? apr_psprintf(p, "x%" APR_INT64_T_FMT "\n", rf->expiry) : "",
-            NULL);
+        v[R_ACCESS] = (atl_json_value_t){1, rf->access_token, strlen(rf->access_token)};
+        if (rf->refresh_token) {
+            v[R_REFRESH] =
+                (atl_json_value_t){1, rf->refresh_token, strlen(rf->refresh_token)};
+        }
+        v[R_EXPIRY] = (atl_json_value_t){rf->expiry > 0, NULL, 0, rf->expiry};
     }
-    *out = s;
-    *len = strlen(s);
-    return APR_SUCCESS;
+    return atl_json_record_write(out, len, p, refresh_members, R_N, v);
 }
 
 apr_status_t atl_refresh_decode(atl_refresh_t **out, apr_pool_t *p, const char *s,
                                 apr_size_t len)
 {
     atl_refresh_t *rf = apr_pcalloc(p, sizeof(*rf));
-    const char *end = s + len;
-    int seen_e = 0;
+    atl_json_value_t v[R_N];
 
     *out = NULL;
-    if (!s || len < sizeof(REFRESH_VERSION) - 1
-        || memcmp(s, REFRESH_VERSION, sizeof(REFRESH_VERSION) - 1)) {
+    if (atl_json_record_read(v, p, refresh_members, R_N, s, len, REFRESH_MAX_LEN)
+        != APR_SUCCESS) {
         return ATL_E_MALFORMED;
     }
-    s += sizeof(REFRESH_VERSION) - 1;
-    while (s < end) {
-        const char *nl = memchr(s, '\n', end - s);
-        const char *v = s + 1;
-        apr_size_t n;
-
-        if (!nl || nl == s) {
-            return ATL_E_MALFORMED;
-        }
-        n = nl - v;
-        if (atl_identity_has_control(v, n) || n > ATL_IDENTITY_MAX_TOKEN) {
-            return ATL_E_MALFORMED;
-        }
-        switch (*s) {
-        case 'e':
-            if (n || seen_e++) {
-                return ATL_E_MALFORMED;
-            }
-            break;
-        case 'a':
-            if (!n || rf->access_token) {
-                return ATL_E_MALFORMED;
-            }
-            rf->access_token = apr_pstrmemdup(p, v, n);
-            break;
-        case 'r':
-            if (!n || rf->refresh_token) {
-                return ATL_E_MALFORMED;
-            }
-            rf->refresh_token = apr_pstrmemdup(p, v, n);
-            break;
-        case 'x': {
-            char *stop = NULL;
-            const char *num = apr_pstrmemdup(p, v, n);
-
-            if (!n || rf->expiry || n > 18 || !apr_isdigit(*num)) {
-                return ATL_E_MALFORMED;
-            }
-            rf->expiry = apr_strtoi64(num, &stop, 10);
-            if (!stop || *stop || rf->expiry <= 0) {
-                return ATL_E_MALFORMED;
-            }
-            break;
-        }
-        default: return ATL_E_MALFORMED;
-        }
-        s = nl + 1;
-    }
-    rf->ended = seen_e;
-    /* Either refused, or new tokens: never both, never neither. */
-    if (seen_e ? (rf->access_token || rf->refresh_token || rf->expiry)
-               : !rf->access_token) {
+    rf->ended = v[R_ENDED].present && v[R_ENDED].i == 1;
+    rf->access_token = v[R_ACCESS].s;
+    rf->refresh_token = v[R_REFRESH].s;
+    rf->expiry = v[R_EXPIRY].i;
+    /* Either refused, or new tokens: never both, never neither; a token
+     * is never empty nor holds a control character. */
+    if (v[R_ENDED].present ? (!rf->ended || v[R_ACCESS].present || v[R_REFRESH].present
+                              || v[R_EXPIRY].present)
+                           : (!token_ok(rf->access_token)
+                              || (rf->refresh_token && !token_ok(rf->refresh_token))
+                              || (v[R_EXPIRY].present && rf->expiry <= 0))) {
         return ATL_E_MALFORMED;
     }
     *out = rf;

@@ -2,22 +2,22 @@
 /* Pending logins, kept in the session between the redirect to /authorize
  * and the callback.
  *
- * The list is encoded as one line per entry, each line ending in '\n':
+ * The list is one record of atl_json_records.h:
  *
- *     <state> ' ' <created> ' ' <flags> ' ' <return URL, URL-encoded> '\n'
+ *     {"p":[{"s":"<state>","t":<created>,"f":<flags>,"u":"<return URL>"},...]}
  *
- * state is the 43-character base64url value, created and flags are
- * decimal, and the URL is escaped with apr_pescape_urlencoded, so it holds
- * neither spaces nor newlines whatever bytes the URL has. */
+ * s is the 43-character base64url state, t the time the login started in
+ * seconds since the epoch, f the ATL_PENDING_* flags and u the local URL
+ * the login comes back to. */
 
 #include <string.h>
 
 #include <apr_encode.h>
-#include <apr_escape.h>
 #include <apr_general.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 
+#include "atl_json_records.h"
 #include "atl_seal.h"
 #include "atl_state.h"
 
@@ -27,15 +27,29 @@
 /* Entries read by decode, at most; prune brings it down to the real bound. */
 #define STATE_MAX_DECODE (ATL_STATE_MAX_PENDING * 2)
 
-/* An encoded list longer than this is not ours. One entry takes at most
- * 43 + 20 + 10 + 3 * ATL_STATE_MAX_URL + 4 bytes. */
-#define STATE_MAX_ENCODED (STATE_MAX_DECODE * (STATE_LEN + 40 + 3 * ATL_STATE_MAX_URL))
+/* An encoded list longer than this is not ours: JSON writes a byte of the
+ * URL as at most six ("\u001f"), and an entry's other members take less
+ * than 100 bytes. */
+#define STATE_MAX_ENCODED (STATE_MAX_DECODE * (100 + 6 * ATL_STATE_MAX_URL))
 
 /* Nodes behind a load balancer disagree a little about the time; a login
  * started on a node whose clock is ahead is not "from the future". */
 #define STATE_CLOCK_SKEW 60
 
 #define ALL_FLAGS (ATL_PENDING_SITES | ATL_PENDING_TOKEN | ATL_PENDING_REFRESH)
+
+enum { E_STATE, E_CREATED, E_FLAGS, E_URL, E_N };
+
+static const atl_json_member_t entry_members[E_N] = {
+    [E_STATE] = {"s", ATL_JSON_STR, 1, STATE_LEN},
+    [E_CREATED] = {"t", ATL_JSON_INT, 1, ATL_JSON_MAX_TIME},
+    [E_FLAGS] = {"f", ATL_JSON_INT, 1, ALL_FLAGS},
+    [E_URL] = {"u", ATL_JSON_STR, 1, ATL_STATE_MAX_URL},
+};
+
+static const atl_json_member_t list_members[1] = {
+    {"p", ATL_JSON_RECS, 1, STATE_MAX_DECODE, 0, entry_members, E_N},
+};
 
 apr_status_t atl_state_generate(const char **state, apr_pool_t *p)
 {
@@ -75,122 +89,68 @@ int atl_state_well_formed(const char *s)
 apr_status_t atl_state_encode(const char **out, apr_size_t *len, apr_pool_t *p,
                               const apr_array_header_t *list)
 {
-    apr_array_header_t *lines;
-    const char *s;
+    atl_json_value_t top = {1};
+    apr_size_t n;
     int i;
 
     *out = NULL;
     if (len) {
         *len = 0;
     }
-    lines = apr_array_make(p, list ? list->nelts : 1, sizeof(const char *));
+    if (list && list->nelts > STATE_MAX_DECODE) {
+        return ATL_E_BADINPUT;
+    }
+    top.list = apr_array_make(p, list && list->nelts ? list->nelts : 1,
+                              sizeof(atl_json_value_t *));
     for (i = 0; list && i < list->nelts; i++) {
         const atl_pending_t *e = &APR_ARRAY_IDX(list, i, atl_pending_t);
+        atl_json_value_t *v = apr_pcalloc(p, E_N * sizeof(*v));
         const char *url = e->return_url;
 
         /* Decode reads back only what it could use: a non-empty URL
-         * within the limit, a time that is not negative. */
-        if (url == NULL || *url == '\0' || strlen(url) > ATL_STATE_MAX_URL) {
+         * within the limit (a URL that is not UTF-8 could not be read
+         * back either), a time that is not negative. */
+        if (url == NULL || *url == '\0' || strlen(url) > ATL_STATE_MAX_URL
+            || !atl_json_record_text_ok(url, strlen(url))) {
             url = "/";
         }
         if (!atl_state_well_formed(e->state) || e->created < 0) {
             return ATL_E_BADINPUT;
         }
-        APR_ARRAY_PUSH(lines, const char *) =
-            apr_psprintf(p, "%s %" APR_INT64_T_FMT " %u %s\n", e->state, e->created,
-                         e->flags & ALL_FLAGS, apr_pescape_urlencoded(p, url));
+        v[E_STATE] = (atl_json_value_t){1, e->state, STATE_LEN};
+        v[E_CREATED] = (atl_json_value_t){1, NULL, 0, e->created};
+        v[E_FLAGS] = (atl_json_value_t){1, NULL, 0, e->flags & ALL_FLAGS};
+        v[E_URL] = (atl_json_value_t){1, url, strlen(url)};
+        APR_ARRAY_PUSH(top.list, atl_json_value_t *) = v;
     }
-    s = apr_array_pstrcat(p, lines, 0);
-    *out = s;
-    if (len) {
-        *len = strlen(s);
-    }
-    return APR_SUCCESS;
-}
-
-/* A non-negative decimal of at most max_digits digits, all of [b, e). */
-static int parse_decimal(apr_int64_t *v, const char *b, const char *e, int max_digits)
-{
-    apr_int64_t n = 0;
-
-    if (b == e || e - b > max_digits) {
-        return 0;
-    }
-    for (; b < e; b++) {
-        if (!apr_isdigit(*b)) {
-            return 0;
-        }
-        n = n * 10 + (*b - '0');
-    }
-    *v = n;
-    return 1;
-}
-
-/* Read one line [b, e) into entry; 0 when it is not well formed. */
-static int decode_line(atl_pending_t *entry, apr_pool_t *p, const char *b, const char *e)
-{
-    const char *f[4];
-    const char *fe[4];
-    const char *c = b;
-    apr_int64_t created, flags;
-    const char *url;
-    int i;
-
-    for (i = 0; i < 4; i++) {
-        const char *sp = i < 3 ? memchr(c, ' ', (apr_size_t)(e - c)) : e;
-        if (sp == NULL) {
-            return 0;
-        }
-        f[i] = c;
-        fe[i] = sp;
-        c = sp + 1;
-    }
-    if (fe[0] - f[0] != STATE_LEN || fe[3] == f[3]
-        || !parse_decimal(&created, f[1], fe[1], 18)
-        || !parse_decimal(&flags, f[2], fe[2], 3)
-        || (flags & ~(apr_int64_t)ALL_FLAGS) != 0) {
-        return 0;
-    }
-    for (i = 0; i < STATE_LEN; i++) {
-        if (!is_b64url(f[0][i])) {
-            return 0;
-        }
-    }
-    /* apr_punescape_url refuses bad escapes and %00; the escaped form has
-     * no spaces, so the fourth field is the rest of the line. */
-    url = apr_punescape_url(p, apr_pstrmemdup(p, f[3], (apr_size_t)(fe[3] - f[3])), NULL,
-                            NULL, 1);
-    if (url == NULL || *url == '\0') {
-        return 0;
-    }
-    entry->state = apr_pstrmemdup(p, f[0], STATE_LEN);
-    entry->created = created;
-    entry->flags = (unsigned)flags;
-    entry->return_url = url;
-    return 1;
+    return atl_json_record_write(out, len ? len : &n, p, list_members, 1, &top);
 }
 
 apr_array_header_t *atl_state_decode(apr_pool_t *p, const char *s, apr_size_t len)
 {
     apr_array_header_t *list =
         apr_array_make(p, ATL_STATE_MAX_PENDING + 1, sizeof(atl_pending_t));
-    const char *c, *end;
+    atl_json_value_t top;
+    int i;
 
-    if (s == NULL || len == 0 || len > STATE_MAX_ENCODED) {
+    if (s == NULL || len == 0
+        || atl_json_record_read(&top, p, list_members, 1, s, len, STATE_MAX_ENCODED)
+               != APR_SUCCESS) {
         return list;
     }
-    c = s;
-    end = s + len;
-    /* Every turn consumes at least one byte, so this ends. */
-    while (c < end && list->nelts < STATE_MAX_DECODE) {
-        const char *nl = memchr(c, '\n', (apr_size_t)(end - c));
-        const char *le = nl ? nl : end;
-        atl_pending_t entry;
+    for (i = 0; i < top.list->nelts; i++) {
+        const atl_json_value_t *v = APR_ARRAY_IDX(top.list, i, const atl_json_value_t *);
+        atl_pending_t *e;
 
-        if (le - c < 300 + 3 * ATL_STATE_MAX_URL && decode_line(&entry, p, c, le)) {
-            APR_ARRAY_PUSH(list, atl_pending_t) = entry;
+        /* An entry that could not be used is dropped, the others kept. */
+        if (!atl_state_well_formed(v[E_STATE].s) || v[E_URL].len == 0) {
+            continue;
         }
-        c = le + 1;
+        e = &APR_ARRAY_PUSH(list, atl_pending_t);
+        e->state = v[E_STATE].s;
+        e->created = v[E_CREATED].i;
+        e->flags = (unsigned)v[E_FLAGS].i;
+        e->return_url = v[E_URL].s;
     }
     return list;
 }

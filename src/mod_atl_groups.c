@@ -34,6 +34,7 @@
 #include <apr_hash.h>
 #include <apr_strings.h>
 
+#include "atl_gcheck.h"
 #include "atl_groups.h"
 #include "atl_http.h"
 #include "atl_json.h"
@@ -50,32 +51,6 @@ APLOG_USE_MODULE(auth_atlassian);
 #define ATL_GROUPS_MAX_BODY  (1024 * 1024)
 #define ATL_GROUPS_FAIL_KEEP 5  /* seconds a failure is shared */
 #define ATL_GROUPS_RETRY     30 /* seconds, when a 429 or 503 says none */
-
-/* A site whose membership is not known. */
-typedef struct {
-    const char *site;        /* as configured */
-    int status;              /* the answer: 502, 503 or 504 */
-    apr_int64_t retry_until; /* 503: not before then */
-    const char *why;         /* one line, for the log */
-} atl_gfail_t;
-
-/* The outcome of one check of all configured groups. */
-typedef struct {
-    apr_int64_t checked;
-    int ended;                  /* the token was refused: log in again */
-    apr_array_header_t *groups; /* "site/group" entries the user is in */
-    apr_array_header_t *fails;  /* of atl_gfail_t */
-} atl_gcheck_t;
-
-static atl_gcheck_t *atl_gcheck_make(apr_pool_t *p, apr_int64_t now)
-{
-    atl_gcheck_t *g = apr_pcalloc(p, sizeof(*g));
-
-    g->checked = now;
-    g->groups = apr_array_make(p, 4, sizeof(const char *));
-    g->fails = apr_array_make(p, 1, sizeof(atl_gfail_t));
-    return g;
-}
 
 static apr_interval_time_t atl_timeout_ms(const atl_srv_conf *c)
 {
@@ -314,81 +289,6 @@ static void atl_check_sites(request_rec *r, atl_gcheck_t *g, const atl_srv_conf 
 
 /* ---- the outcome in the shared cache ---- */
 
-/* One line: a code and a value without control characters (so that a
- * newline always ends it). */
-static void atl_line(apr_array_header_t *lines, apr_pool_t *p, char code, const char *v)
-{
-    const char *clean = v ? atl_identity_sanitize(p, v, strlen(v), 1024) : NULL;
-
-    APR_ARRAY_PUSH(lines, const char *) =
-        apr_psprintf(p, "%c%s\n", code, clean ? clean : "");
-}
-
-static const char *atl_gcheck_encode(apr_pool_t *p, const atl_gcheck_t *g)
-{
-    apr_array_header_t *lines = apr_array_make(p, 8, sizeof(const char *));
-    int i;
-
-    atl_line(lines, p, 'C', apr_psprintf(p, "%" APR_INT64_T_FMT, g->checked));
-    if (g->ended) {
-        atl_line(lines, p, 'E', "");
-    }
-    for (i = 0; i < g->groups->nelts; i++) {
-        atl_line(lines, p, 'g', APR_ARRAY_IDX(g->groups, i, const char *));
-    }
-    for (i = 0; i < g->fails->nelts; i++) {
-        const atl_gfail_t *f = &APR_ARRAY_IDX(g->fails, i, atl_gfail_t);
-
-        atl_line(lines, p, 'F', f->site);
-        atl_line(lines, p, 's', apr_itoa(p, f->status));
-        atl_line(lines, p, 'u', apr_psprintf(p, "%" APR_INT64_T_FMT, f->retry_until));
-        atl_line(lines, p, 'w', f->why);
-    }
-    return apr_array_pstrcat(p, lines, 0);
-}
-
-/* NULL when s is not an outcome this file wrote. */
-static atl_gcheck_t *atl_gcheck_decode(apr_pool_t *p, char *s)
-{
-    atl_gcheck_t *g = atl_gcheck_make(p, 0);
-    atl_gfail_t *f = NULL;
-    char *line, *last;
-
-    for (line = apr_strtok(s, "\n", &last); line; line = apr_strtok(NULL, "\n", &last)) {
-        const char *v = line + 1;
-
-        switch (line[0]) {
-        case 'C': g->checked = apr_atoi64(v); break;
-        case 'E': g->ended = 1; break;
-        case 'g': APR_ARRAY_PUSH(g->groups, const char *) = v; break;
-        case 'F':
-            f = apr_array_push(g->fails);
-            memset(f, 0, sizeof(*f));
-            f->site = v;
-            f->why = "unknown";
-            break;
-        case 's':
-        case 'u':
-        case 'w':
-            if (!f) {
-                return NULL;
-            }
-            if (line[0] == 's') {
-                f->status = (int)apr_atoi64(v);
-            }
-            else if (line[0] == 'u') {
-                f->retry_until = apr_atoi64(v);
-            }
-            else {
-                f->why = v;
-            }
-            break;
-        default: return NULL;
-        }
-    }
-    return g->checked > 0 ? g : NULL;
-}
-
 /* The cache key of this login's check: a keyed hash of the login and of
  * the configured groups (another configuration checks other groups). */
 static const char *atl_gcheck_hash(request_rec *r, const atl_srv_conf *c,
@@ -430,7 +330,7 @@ static atl_gcheck_t *atl_gcheck_lookup(request_rec *r, const atl_srv_conf *c,
     if (atl_unseal(&plain, &len, r->pool, c->keys,
                    atl_cache_purpose(r, ATL_PURPOSE_GROUPS, key), sealed)
             != APR_SUCCESS
-        || !(g = atl_gcheck_decode(r->pool, apr_pstrmemdup(r->pool, plain, len)))) {
+        || atl_gcheck_decode(&g, r->pool, plain, len) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "ATL00312: a shared group check does not unseal (another "
                       "AtlassianSessionSecret, or not stored for this "
@@ -448,7 +348,8 @@ static atl_gcheck_t *atl_gcheck_lookup(request_rec *r, const atl_srv_conf *c,
 static void atl_gcheck_share(request_rec *r, const atl_srv_conf *c, const char *key,
                              const atl_gcheck_t *g, apr_int64_t interval)
 {
-    const char *plain = atl_gcheck_encode(r->pool, g), *sealed;
+    const char *plain, *sealed;
+    apr_size_t len;
     apr_int64_t until = g->checked + interval;
     apr_status_t rv;
     int i;
@@ -466,9 +367,9 @@ static void atl_gcheck_share(request_rec *r, const atl_srv_conf *c, const char *
 
         until = i == 0 || keep > until ? keep : until;
     }
-    if (!key
+    if (!key || atl_gcheck_encode(&plain, &len, r->pool, g) != APR_SUCCESS
         || atl_seal(&sealed, r->pool, c->keys,
-                    atl_cache_purpose(r, ATL_PURPOSE_GROUPS, key), plain, strlen(plain))
+                    atl_cache_purpose(r, ATL_PURPOSE_GROUPS, key), plain, len)
                != APR_SUCCESS) {
         return;
     }

@@ -21,6 +21,7 @@
 #include <apr_strings.h>
 #include <apr_uri.h>
 
+#include "atl_keptpost.h"
 #include "atl_redirect.h"
 #include "atl_seal.h"
 #include "atl_state.h"
@@ -285,7 +286,8 @@ static const char *atl_post_read(request_rec *r, const char **why)
 int atl_post_take(request_rec *r, const atl_srv_conf *c, const char *url)
 {
     const char *why = atl_post_cross_site(r);
-    const char *body;
+    const char *body, *plain;
+    apr_size_t len;
 
     if (why) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
@@ -302,8 +304,15 @@ int atl_post_take(request_rec *r, const atl_srv_conf *c, const char *url)
         why = "its body is not well-formed form data in UTF-8";
         body = NULL;
     }
-    /* The state (43 characters) and a newline come first. */
-    if (body && ATL_SEALED_LEN(strlen(body) + 44) > ATL_BUDGET_POST) {
+    /* The record as it will be stored, with a state of the same length. */
+    if (body
+        && atl_keptpost_encode(&plain, &len, r->pool,
+                               "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", body)
+               != APR_SUCCESS) {
+        why = "its body is not well-formed form data in UTF-8";
+        body = NULL;
+    }
+    if (body && ATL_SEALED_LEN(len) > ATL_BUDGET_POST) {
         why = "its body does not fit in the session (a session cookie holds "
               "about 1 KB of form data beside the pending logins)";
         body = NULL;
@@ -324,12 +333,13 @@ void atl_post_keep(request_rec *r, session_rec *z, const atl_srv_conf *c,
 {
     const char *body = apr_table_get(r->notes, ATL_NOTE_POST);
     const char *plain;
+    apr_size_t len;
 
     if (!body || r->method_number != M_POST) {
         return;
     }
-    plain = apr_pstrcat(r->pool, state, "\n", body, NULL);
-    if (atl_store_post(r, z, c, plain, strlen(plain), ATL_BUDGET_POST) != APR_SUCCESS) {
+    if (atl_keptpost_encode(&plain, &len, r->pool, state, body) != APR_SUCCESS
+        || atl_store_post(r, z, c, plain, len, ATL_BUDGET_POST) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "ATL00452: the form POST could not be kept in the session: "
                       "it will not be sent again after the login");
@@ -417,15 +427,15 @@ int atl_post_after_login(request_rec *r, session_rec *z, const atl_srv_conf *c,
 {
     apr_size_t len;
     const char *plain = atl_load_post(&len, r, z, c);
-    const char *nl;
+    const char *kept_state, *body;
 
     if (!plain) {
         atl_post_forget(r, z, c); /* an unreadable value goes too */
         return atl_redirect(r, back);
     }
     atl_post_forget(r, z, c);
-    nl = memchr(plain, '\n', len);
-    if (!nl || !atl_seal_equal(apr_pstrmemdup(r->pool, plain, nl - plain), state)) {
+    if (atl_keptpost_decode(&kept_state, &body, r->pool, plain, len) != APR_SUCCESS
+        || !atl_seal_equal(kept_state, state)) {
         ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                       "ATL00455: the kept form POST belongs to another login: "
                       "dropped");
@@ -437,5 +447,5 @@ int atl_post_after_login(request_rec *r, session_rec *z, const atl_srv_conf *c,
                       "a local page");
         return atl_redirect(r, back);
     }
-    return atl_post_page(r, back, nl + 1);
+    return atl_post_page(r, back, body);
 }

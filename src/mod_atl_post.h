@@ -8,10 +8,11 @@
 #include "mod_atl.h"
 #include "mod_session.h"
 
+#include "atl_keptpost.h"
 #include "mod_atl_config.h"
 
 /* Bytes of request body read at most; a larger one is never kept. */
-#define ATL_POST_MAX 8192
+#define ATL_POST_MAX ATL_KEPTPOST_MAX
 
 /* Whether this request is a form POST that the location asks to keep:
  * AtlassianPreservePost On, POST, application/x-www-form-urlencoded, not

@@ -206,6 +206,23 @@ def test_small_post_fits(httpd, fake):
     assert f.fields == [("hidden", "text", "y" * 1000)]
 
 
+def test_largest_post_that_fits(httpd, fake):
+    """The session's share for a kept POST (1,600 characters sealed) holds
+    the record {"s":"<state>","b":"<body>"}: a body of 1,125 bytes fits,
+    one byte more does not."""
+    b = httpd.browser()
+    mark = httpd.log_mark()
+    _assert_401(b, _post(b, body="text=" + "z" * 1121))
+    assert httpd.wait_log(r"ATL00451: .*does not fit in the session", mark)
+    b = httpd.browser()
+    cb = _authorize(b, _post(b, body="text=" + "z" * 1120))
+    page = b.get(cb)
+    assert page.status == 200, page
+    f = _Form()
+    f.feed(page.text)
+    assert f.fields == [("hidden", "text", "z" * 1120)]
+
+
 def test_post_to_callback_never_kept(make_httpd, fake):
     h = make_httpd(protected_extra="AtlassianPreservePost On")
     b = h.browser()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The module's own records after unsealing (atl_json_records.c): the
  * first byte picks the reader, modulo 3: 'r' the refresh outcome, 'g' the
  * group check, 'k' the kept POST (the pending logins have fuzz_state).

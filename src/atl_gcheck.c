@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The shared outcome of a group check, one record of atl_json_records.h:
  *
  *     {"c":<checked>,"e":1,"g":["site/group",...],

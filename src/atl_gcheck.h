@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The outcome of one group check (Require atlassian-group), as requests,
  * processes and nodes share it through the cache (sealed by the caller):
  * the configured groups the user is in, and the sites whose membership is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The module's own records as JSON objects (see atl_json_records.h): one
  * description of the members writes a record and reads it back. Written
  * with json-c's plain writer; read through atl_json_load, so a record

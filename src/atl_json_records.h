@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The one serialisation of the module's own records: the pending logins,
  * the shared outcome of a refresh, the shared group check and the kept
  * form POST. Each record is one JSON object whose members are described

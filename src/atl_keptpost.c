@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A kept form POST, one record of atl_json_records.h:
  *
  *     {"s":"<state>","b":"<body>"}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A form POST kept across a login (AtlassianPreservePost), as the session
  * holds it (sealed by the caller): the state of the login it waits for
  * and the body, as the browser sent it. */

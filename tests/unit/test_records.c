@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the module's own records (atl_json_records.c) and of the
  * four records written with it: pending logins (atl_state), the refresh
  * outcome (atl_refresh), the group check (atl_gcheck) and the kept POST

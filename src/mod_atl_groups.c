@@ -574,7 +574,6 @@ atl_identity_t *atl_groups_recheck(request_rec *r, session_rec *z, const atl_srv
         d->group_interval > 0 ? d->group_interval : ATL_DEFAULT_GROUP_CHECK;
     apr_int64_t now = atl_now();
     atl_gcheck_t *g;
-    const char *sealed;
 
     if (!c->groups->nelts) {
         return id;
@@ -607,11 +606,7 @@ atl_identity_t *atl_groups_recheck(request_rec *r, session_rec *z, const atl_srv
         return id;
     }
     id->groups_checked = g->checked;
-    if (atl_seal_login(&sealed, r, c, id) == APR_SUCCESS) {
-        /* check_authn saves the session (mod_session saves it once). */
-        atl_store_login(r, z, sealed);
-    }
-    else {
+    if (atl_save_login(r, z, c, id) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "ATL00318: the checked group membership could not be "
                       "sealed into the session");

@@ -246,7 +246,6 @@ atl_identity_t *atl_refresh_login(request_rec *r, session_rec *z, const atl_srv_
 {
     apr_int64_t now = atl_now();
     atl_refresh_t *rf = NULL;
-    const char *sealed;
     atl_rf_e e;
 
     if (id->refresh_token && atl_refresh_due(id->token_expiry, now)) {
@@ -264,12 +263,7 @@ atl_identity_t *atl_refresh_login(request_rec *r, session_rec *z, const atl_srv_
                 id->refresh_token = rf->refresh_token;
             }
             id->token_expiry = rf->expiry;
-            if (atl_seal_login(&sealed, r, c, id) == APR_SUCCESS) {
-                /* Saved by check_authn, once, with whatever else the
-                 * request changes (a group re-check). */
-                atl_store_login(r, z, sealed);
-            }
-            else {
+            if (atl_save_login(r, z, c, id) != APR_SUCCESS) {
                 ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                               "ATL00217: the refreshed login could not be "
                               "sealed into the session");

@@ -653,3 +653,12 @@ apr_status_t atl_seal_login(const char **sealed, request_rec *r, const atl_srv_c
                       "a profile value was left out");
     }
 }
+
+apr_status_t atl_save_login(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                            atl_identity_t *id)
+{
+    const char *sealed;
+    apr_status_t rv = atl_seal_login(&sealed, r, c, id);
+
+    return rv == APR_SUCCESS ? atl_store_login(r, z, sealed) : rv;
+}

@@ -87,6 +87,10 @@ int atl_login_expired(request_rec *r, const atl_identity_t *id, const atl_dir_co
  * requests (NULL: none, or not readable); its lifetime is not checked
  * (atl_load_identity in mod_atl_refresh.c does that, and the refresh). */
 atl_identity_t *atl_read_login(request_rec *r, session_rec *z, const atl_srv_conf *c);
+/* Seal the changed login id and store it in session z (saved by
+ * check_authn, once, with whatever else the request changes). */
+apr_status_t atl_save_login(request_rec *r, session_rec *z, const atl_srv_conf *c,
+                            atl_identity_t *id);
 apr_status_t atl_seal_login(const char **sealed, request_rec *r, const atl_srv_conf *c,
                             atl_identity_t *id);
 

@@ -54,6 +54,7 @@
 #include "mod_atl_export.h"
 #include "mod_atl_groups.h"
 #include "mod_atl_layout.h"
+#include "mod_atl_login.h"
 #include "mod_atl_metrics.h"
 #include "mod_atl_pages.h"
 #include "mod_atl_post.h"

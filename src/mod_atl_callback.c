@@ -29,21 +29,10 @@
 #include "mod_atl_pages.h"
 #include "mod_atl_post.h"
 #include "mod_atl_refresh.h"
-#include "mod_atl_proxy.h"
 #include "mod_atl_session.h"
 #include "mod_atl_spent.h"
 
 APLOG_USE_MODULE(auth_atlassian);
-
-/* The redirect URI sent to Atlassian: absolute as configured, or the
- * local path resolved against this request's scheme and host. */
-const char *atl_redirect_uri(request_rec *r, const atl_srv_conf *c)
-{
-    if (c->redirect_absolute) {
-        return c->redirect_uri;
-    }
-    return atl_proxy_check(r, ap_construct_url(r->pool, c->redirect_uri, r));
-}
 
 /* The callback location lacks what the module needs: say which. */
 int atl_callback_misconfigured(request_rec *r, const char *what)

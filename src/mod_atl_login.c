@@ -12,6 +12,7 @@
 
 #include "httpd.h"
 #include "http_config.h"
+#include "http_core.h"
 #include "http_log.h"
 
 #include <apr_strings.h>
@@ -19,14 +20,25 @@
 #include "atl_groups.h"
 #include "atl_http.h"
 #include "atl_oauth.h"
-#include "mod_atl_callback.h"
 #include "mod_atl_groups.h"
 #include "mod_atl_login.h"
 #include "mod_atl_metrics.h"
 #include "mod_atl_pages.h"
+#include "mod_atl_proxy.h"
 #include "mod_atl_session.h"
 
 APLOG_USE_MODULE(auth_atlassian);
+
+/* The redirect URI sent to Atlassian, in the authorize request and again
+ * in the token exchange of the callback: absolute as configured, or the
+ * local path resolved against this request's scheme and host. */
+const char *atl_redirect_uri(request_rec *r, const atl_srv_conf *c)
+{
+    if (c->redirect_absolute) {
+        return c->redirect_uri;
+    }
+    return atl_proxy_check(r, ap_construct_url(r->pool, c->redirect_uri, r));
+}
 
 /* Map a failure of a call to Atlassian to a page and a log line. */
 static int atl_upstream_failure(request_rec *r, apr_status_t rv, const char *step,

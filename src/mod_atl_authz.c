@@ -22,6 +22,7 @@
 #include "mod_atl_config.h"
 #include "mod_atl_groups.h"
 #include "mod_atl_pages.h"
+#include "mod_atl_req.h"
 #include "mod_atl_session.h"
 
 APLOG_USE_MODULE(auth_atlassian);

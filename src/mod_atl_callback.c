@@ -29,6 +29,7 @@
 #include "mod_atl_pages.h"
 #include "mod_atl_post.h"
 #include "mod_atl_refresh.h"
+#include "mod_atl_req.h"
 #include "mod_atl_session.h"
 #include "mod_atl_spent.h"
 
@@ -81,7 +82,7 @@ static int atl_callback_info(request_rec *r, session_rec *z, const atl_srv_conf 
         return atl_unauthorized(r);
     }
     /* check_authn logs this identity in without reading it again. */
-    atl_set_req(r, id);
+    atl_req_set_identity(r, id);
     if (atl_json_identity(&json, r->pool, id, d->pass_token == 1) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "ATL00034: the identity could not be written as JSON");

@@ -42,6 +42,7 @@
 #include "mod_atl_cache.h"
 #include "mod_atl_groups.h"
 #include "mod_atl_metrics.h"
+#include "mod_atl_req.h"
 #include "mod_atl_session.h"
 
 APLOG_USE_MODULE(auth_atlassian);
@@ -602,7 +603,7 @@ atl_identity_t *atl_groups_recheck(request_rec *r, session_rec *z, const atl_srv
     if (g->fails->nelts) {
         /* This request only: the sites that failed grant nothing, and the
          * next request looks again. */
-        atl_req(atl_initial(r))->group_fails = g->fails;
+        atl_req_note_group_fails(r, g->fails);
         return id;
     }
     id->groups_checked = g->checked;
@@ -617,7 +618,7 @@ atl_identity_t *atl_groups_recheck(request_rec *r, session_rec *z, const atl_srv
 const char *atl_groups_failure(request_rec *r, const char *site, int *status,
                                apr_int64_t *retry_after)
 {
-    const apr_array_header_t *fails = atl_req(atl_initial(r))->group_fails;
+    const apr_array_header_t *fails = atl_req_group_fails(r);
     int i;
 
     *status = 0;

@@ -25,6 +25,7 @@
 #include "mod_atl_metrics.h"
 #include "mod_atl_pages.h"
 #include "mod_atl_proxy.h"
+#include "mod_atl_recheck.h"
 #include "mod_atl_session.h"
 
 APLOG_USE_MODULE(auth_atlassian);
@@ -225,10 +226,17 @@ int atl_login_calls(atl_token_t **tokp, atl_identity_t **idp, request_rec *r,
      * its own (it needs the page before). The token stays with the login
      * to check them again later. */
     if (c->groups->nelts) {
+        const atl_gcheck_t *failed;
+
         atl_http_batch_plan(batch);
         atl_login_plan_groups(r, c, id, tok, batch);
         atl_http_batch_run(batch);
-        atl_groups_login(r, c, id, id->sites, tok->access_token, batch);
+        failed = atl_groups_login(r, c, id, id->sites, tok->access_token, batch);
+        if (failed) {
+            /* The next request answers this failure, and does not call
+             * again before Atlassian allows it. */
+            atl_groups_share_failure(r, c, id, failed);
+        }
     }
     *tokp = tok;
     *idp = id;

@@ -38,6 +38,7 @@
 APLOG_USE_MODULE(auth_atlassian);
 
 #define ATL_GROUPS_MAX_BODY (1024 * 1024)
+#define ATL_GROUPS_RETRY    30 /* seconds, when a 429 or 503 says none */
 
 apr_interval_time_t atl_groups_timeout_ms(const atl_srv_conf *c)
 {
@@ -64,6 +65,11 @@ apr_array_header_t *atl_groups_config_sites(apr_pool_t *p, const atl_srv_conf *c
     return sites;
 }
 
+apr_int64_t atl_groups_retry_after(apr_int64_t given)
+{
+    return given > 0 ? given : ATL_GROUPS_RETRY;
+}
+
 static void atl_fail(request_rec *r, atl_gcheck_t *g, const char *site, int status,
                      apr_int64_t retry_after, const char *why)
 {
@@ -72,7 +78,7 @@ static void atl_fail(request_rec *r, atl_gcheck_t *g, const char *site, int stat
     f->site = site;
     f->status = status;
     f->retry_until = status == HTTP_SERVICE_UNAVAILABLE
-                         ? g->checked + (retry_after > 0 ? retry_after : ATL_GROUPS_RETRY)
+                         ? g->checked + atl_groups_retry_after(retry_after)
                          : 0;
     f->why = atl_identity_sanitize(r->pool, why, strlen(why), 1024);
 }
@@ -112,7 +118,7 @@ static void atl_fetch_failed(request_rec *r, atl_gcheck_t *g, const char *accoun
                  apr_psprintf(r->pool, "refused (HTTP %ld: %s)", res->status, why));
     }
     else if (rv == ATL_E_RATELIMIT) {
-        apr_int64_t after = res->retry_after > 0 ? res->retry_after : ATL_GROUPS_RETRY;
+        apr_int64_t after = atl_groups_retry_after(res->retry_after);
 
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "ATL00304: Require atlassian-group: Atlassian is rate "
@@ -120,11 +126,7 @@ static void atl_fetch_failed(request_rec *r, atl_gcheck_t *g, const char *accoun
                       "%ld, Retry-After %" APR_INT64_T_FMT " s): not asked again "
                       "before then; %s",
                       account, site, res->status, after, why);
-        atl_fail(r, g, site, HTTP_SERVICE_UNAVAILABLE, after,
-                 apr_psprintf(r->pool,
-                              "rate limited (HTTP %ld, Retry-After %" APR_INT64_T_FMT
-                              " s)",
-                              res->status, after));
+        atl_groups_fail_rate(r, g, NULL, site, res->status, after);
     }
     else if (rv == ATL_E_TIMEOUT) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
@@ -280,6 +282,21 @@ void atl_groups_fail_all(request_rec *r, atl_gcheck_t *g, const atl_srv_conf *c,
 
     for (i = 0; i < names->nelts; i++) {
         atl_fail(r, g, APR_ARRAY_IDX(names, i, const char *), status, retry_after, why);
+    }
+}
+
+void atl_groups_fail_rate(request_rec *r, atl_gcheck_t *g, const atl_srv_conf *c,
+                          const char *site, long status, apr_int64_t after)
+{
+    const char *why = apr_psprintf(
+        r->pool, "rate limited (HTTP %ld, Retry-After %" APR_INT64_T_FMT " s)", status,
+        after);
+
+    if (site) {
+        atl_fail(r, g, site, HTTP_SERVICE_UNAVAILABLE, after, why);
+    }
+    else {
+        atl_groups_fail_all(r, g, c, HTTP_SERVICE_UNAVAILABLE, after, why);
     }
 }
 

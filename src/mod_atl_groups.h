@@ -15,10 +15,6 @@
 #include "atl_identity.h"
 #include "mod_atl_config.h"
 
-/* Seconds before Atlassian is asked again after a 429 or 503 that says
- * none. */
-#define ATL_GROUPS_RETRY 30
-
 /* At login, with the sites just fetched (their scopes tell the product)
  * and the fresh access token (calls through batch, which may hold their
  * answers already; NULL: one call after the other): set id->groups and id->groups_checked
@@ -40,6 +36,15 @@ void atl_groups_check_sites(request_rec *r, atl_gcheck_t *g, const atl_srv_conf 
 /* Every configured site fails alike (accessible-resources did not answer). */
 void atl_groups_fail_all(request_rec *r, atl_gcheck_t *g, const atl_srv_conf *c,
                          int status, apr_int64_t retry_after, const char *why);
+
+/* A rate limit (HTTP status, Retry-After after seconds) on site, or on
+ * every configured site of c when site is NULL (accessible-resources). */
+void atl_groups_fail_rate(request_rec *r, atl_gcheck_t *g, const atl_srv_conf *c,
+                          const char *site, long status, apr_int64_t after);
+
+/* The seconds before Atlassian may be asked again: given (a Retry-After
+ * header), or a default when it gave none. */
+apr_int64_t atl_groups_retry_after(apr_int64_t given);
 
 /* The sites of the configured lines, each once, as configured. */
 apr_array_header_t *atl_groups_config_sites(apr_pool_t *p, const atl_srv_conf *c);

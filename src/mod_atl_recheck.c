@@ -179,7 +179,7 @@ static apr_array_header_t *atl_fetch_sites(request_rec *r, atl_gcheck_t *g,
         return NULL;
     }
     if (rv == APR_SUCCESS && (resp->status == 429 || resp->status == 503)) {
-        apr_int64_t after = resp->retry_after > 0 ? resp->retry_after : ATL_GROUPS_RETRY;
+        apr_int64_t after = atl_groups_retry_after(resp->retry_after);
 
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "ATL00901: Require atlassian-group: Atlassian is rate "
@@ -187,11 +187,7 @@ static apr_array_header_t *atl_fetch_sites(request_rec *r, atl_gcheck_t *g,
                       "HTTP %ld, Retry-After %" APR_INT64_T_FMT " s): not asked "
                       "again before then",
                       account, resp->status, after);
-        atl_groups_fail_all(
-            r, g, c, HTTP_SERVICE_UNAVAILABLE, after,
-            apr_psprintf(r->pool,
-                         "rate limited (HTTP %ld, Retry-After %" APR_INT64_T_FMT " s)",
-                         resp->status, after));
+        atl_groups_fail_rate(r, g, c, NULL, resp->status, after);
         return NULL;
     }
     if (rv == APR_SUCCESS && (resp->status < 200 || resp->status > 299)) {

@@ -7,17 +7,19 @@
  * check_authn decides between the callback, a login carried by the session
  * and the start of a new login. Each concern of the glue has its own file
  * under src/: mod_atl_config.c (directives, create/merge), mod_atl_check.c
- * (the startup checks),
- * mod_atl_layout.c (where the callback and protected locations lie),
- * mod_atl_session.c (the module's values in mod_session),
- * mod_atl_callback.c (the endpoints on the callback URL), mod_atl_export.c
+ * (the startup checks), mod_atl_layout.c (where the callback and protected
+ * locations lie), mod_atl_req.c (what a request learnt of its login: the
+ * per-request record), mod_atl_session.c (the module's values in
+ * mod_session), mod_atl_callback.c (the endpoints on the callback URL),
+ * mod_atl_login.c (a login's calls to Atlassian), mod_atl_export.c
  * (variables and headers for the application), mod_atl_pages.c (error
  * pages, 401, redirects), mod_atl_post.c (AtlassianPreservePost),
  * mod_atl_authz.c (the Require providers), mod_atl_groups.c (Require
- * atlassian-group), mod_atl_refresh.c (AtlassianRefresh), mod_atl_cache.c
- * (AtlassianCache and its lock), mod_atl_cache_dbd.c (its dbd store),
- * mod_atl_spent.c (states already used),
- * mod_atl_limit.c (the bound on callbacks waiting on Atlassian),
+ * atlassian-group: the check of a site's groups), mod_atl_recheck.c (that
+ * check again, shared across processes and nodes), mod_atl_refresh.c
+ * (AtlassianRefresh), mod_atl_cache.c (AtlassianCache and its lock),
+ * mod_atl_cache_dbd.c (its dbd store), mod_atl_spent.c (states already
+ * used), mod_atl_limit.c (the bound on callbacks waiting on Atlassian),
  * mod_atl_metrics.c (the counters) and mod_atl_proxy.c (the check for a
  * TLS-terminating proxy). The core (src/atl_*.c) knows nothing of
  * request_rec. docs/contributing.md describes the layout.

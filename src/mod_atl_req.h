@@ -63,7 +63,7 @@ const char *atl_req_tossed(request_rec *r);
 void atl_req_note_changed(request_rec *r, session_rec *z);
 session_rec *atl_req_take_changed(request_rec *r);
 
-/* -- the group check (mod_atl_groups.c) ----------------------------------------- */
+/* -- the group check (noted by mod_atl_recheck.c, read by mod_atl_groups.c) -- */
 
 /* The sites whose group membership could not be read for this chain. */
 void atl_req_note_group_fails(request_rec *r, apr_array_header_t *fails);

@@ -7,17 +7,19 @@
  * check_authn decides between the callback, a login carried by the session
  * and the start of a new login. Each concern of the glue has its own file
  * under src/: mod_atl_config.c (directives, create/merge), mod_atl_check.c
- * (the startup checks),
- * mod_atl_layout.c (where the callback and protected locations lie),
- * mod_atl_session.c (the module's values in mod_session),
- * mod_atl_callback.c (the endpoints on the callback URL), mod_atl_export.c
+ * (the startup checks), mod_atl_layout.c (where the callback and protected
+ * locations lie), mod_atl_req.c (what a request learnt of its login: the
+ * per-request record), mod_atl_session.c (the module's values in
+ * mod_session), mod_atl_callback.c (the endpoints on the callback URL),
+ * mod_atl_login.c (a login's calls to Atlassian), mod_atl_export.c
  * (variables and headers for the application), mod_atl_pages.c (error
  * pages, 401, redirects), mod_atl_post.c (AtlassianPreservePost),
  * mod_atl_authz.c (the Require providers), mod_atl_groups.c (Require
- * atlassian-group), mod_atl_refresh.c (AtlassianRefresh), mod_atl_cache.c
- * (AtlassianCache and its lock), mod_atl_cache_dbd.c (its dbd store),
- * mod_atl_spent.c (states already used),
- * mod_atl_limit.c (the bound on callbacks waiting on Atlassian),
+ * atlassian-group: the check of a site's groups), mod_atl_recheck.c (that
+ * check again, shared across processes and nodes), mod_atl_refresh.c
+ * (AtlassianRefresh), mod_atl_cache.c (AtlassianCache and its lock),
+ * mod_atl_cache_dbd.c (its dbd store), mod_atl_spent.c (states already
+ * used), mod_atl_limit.c (the bound on callbacks waiting on Atlassian),
  * mod_atl_metrics.c (the counters) and mod_atl_proxy.c (the check for a
  * TLS-terminating proxy). The core (src/atl_*.c) knows nothing of
  * request_rec. docs/contributing.md describes the layout.
@@ -52,12 +54,14 @@
 #include "mod_atl_check.h"
 #include "mod_atl_config.h"
 #include "mod_atl_export.h"
-#include "mod_atl_groups.h"
 #include "mod_atl_layout.h"
+#include "mod_atl_login.h"
 #include "mod_atl_metrics.h"
 #include "mod_atl_pages.h"
 #include "mod_atl_post.h"
+#include "mod_atl_recheck.h"
 #include "mod_atl_refresh.h"
+#include "mod_atl_req.h"
 #include "mod_atl_session.h"
 
 static int atl_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
@@ -210,7 +214,6 @@ static int atl_logged_in(request_rec *r, const atl_dir_conf *d, atl_identity_t *
                          int rc)
 {
     int field = d->remote_user == -1 ? ATL_F_ACCOUNT_ID : d->remote_user;
-    atl_req_t *rq;
 
     if (!id->f[field]) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
@@ -223,18 +226,11 @@ static int atl_logged_in(request_rec *r, const atl_dir_conf *d, atl_identity_t *
     }
     r->user = (char *)id->f[field];
     r->ap_auth_type = (char *)ATL_AUTH_TYPE;
-    rq = atl_req(r);
-    rq->id = id;
-    rq->authn = 1;
+    atl_req_set_login(r, id);
     atl_export(r, id, d);
     if (r->main) {
         /* mod_dir may make this subrequest the request itself. */
-        atl_req_t *m = atl_req(r->main);
-
-        m->sub_dir = r->per_dir_config;
-        m->sub_id = id;
-        m->sub_user = r->user;
-        m->sub_headers = r->headers_in;
+        atl_req_note_subrequest(r, id);
     }
     /* The application decides how its own pages are cached. */
     if (rc != ATL_INFO_READY) {
@@ -256,9 +252,8 @@ static int atl_is_error_document(request_rec *r)
 static int atl_may_start_in_subrequest(request_rec *r)
 {
     request_rec *m = r->main;
-    atl_req_t *mq = ap_get_module_config(m->request_config, &auth_atlassian_module);
 
-    return !m->main && m->method_number == M_GET && !(mq && mq->handler)
+    return !m->main && m->method_number == M_GET && !atl_req_reached_handler(m)
            && !atl_is_ours(m) && !atl_is_error_document(m);
 }
 
@@ -356,7 +351,7 @@ static int atl_check_authn(request_rec *r)
         return atl_error_page(r, HTTP_INTERNAL_SERVER_ERROR,
                               "The sign-in is not configured correctly.");
     }
-    id = rc == ATL_INFO_READY ? atl_req(r)->id : atl_load_identity(r, z, c, d);
+    id = rc == ATL_INFO_READY ? atl_req_identity(r) : atl_load_identity(r, z, c, d);
     if (id && d->require_groups == 1 && rc != ATL_INFO_READY) {
         /* A membership older than AtlassianGroupCheckInterval is checked
          * again; a login whose token is refused is over. */
@@ -373,8 +368,7 @@ static int atl_check_authn(request_rec *r)
         /* Anonymous: an empty user, no ATLASSIAN_* variables. */
         r->user = "";
         r->ap_auth_type = (char *)ATL_AUTH_TYPE;
-        atl_req(r)->id = NULL;
-        atl_req(r)->authn = 1;
+        atl_req_set_login(r, NULL);
         atl_export(r, NULL, d);
         apr_table_unset(r->err_headers_out, "Cache-Control");
         return OK;
@@ -421,32 +415,31 @@ static apr_status_t atl_private_filter(ap_filter_t *f, apr_bucket_brigade *bb)
  * so nothing planted by SetEnv, SSI or RewriteRule [E=] survives. */
 static void atl_insert_identity(request_rec *r)
 {
-    atl_req_t *rq;
     atl_identity_t *id = NULL;
+    const char *sub_user;
+    apr_table_t *sub_headers;
 
     if (!atl_srv(r->server)->client_id) {
         return;
     }
-    rq = atl_req(r);
-    rq->handler = 1;
+    atl_req_mark_handler(r);
     if (!atl_is_ours(r)) {
         return;
     }
-    if (rq->authn) {
-        id = rq->id;
+    if (atl_req_decided(r)) {
+        id = atl_req_identity(r);
     }
-    else if (!r->main && rq->sub_id && rq->sub_dir == r->per_dir_config) {
+    else if ((id = atl_req_subrequest_login(r, &sub_user, &sub_headers)) != NULL) {
         /* mod_dir made the protected subrequest this request. */
-        id = rq->sub_id;
-        r->user = (char *)rq->sub_user;
+        r->user = (char *)sub_user;
         r->ap_auth_type = (char *)ATL_AUTH_TYPE;
-        r->headers_in = rq->sub_headers;
+        r->headers_in = sub_headers;
     }
     else if (r->user && *r->user && (r->prev || r->main)) {
         /* httpd copied the user of the request this one comes from. */
         id = atl_get_identity(r->prev ? r->prev : r->main);
     }
-    rq->id = id;
+    atl_req_set_identity(r, id);
     atl_export(r, id, atl_dir(r));
     atl_metric_request(r, id != NULL);
     if (id && !r->main) {

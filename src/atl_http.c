@@ -545,27 +545,13 @@ void atl_http_call_init(atl_http_call_t *call, apr_pool_t *p, const atl_http_opt
     call->body = body;
 }
 
-apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
-                              apr_pool_t *p, const atl_http_opts_t *opts,
-                              const char *method, const char *url, const char *bearer,
-                              const char *content_type, const char *body)
+apr_status_t atl_http_perform(atl_http_call_t *call)
 {
-    atl_http_call_t call;
-    apr_status_t rv;
+    apr_status_t rv = atl_http_setup(call);
 
-    *resp = NULL;
-    *errmsg = NULL;
-    if (opts->batch) {
-        return atl_http_batch_request(resp, errmsg, p, opts, method, url, bearer,
-                                      content_type, body);
-    }
-    atl_http_call_init(&call, p, opts, method, url, bearer, content_type, body);
-    rv = atl_http_setup(&call);
     if (rv == APR_SUCCESS) {
-        rv = atl_http_result(&call, curl_easy_perform(call.curl));
+        rv = atl_http_result(call, curl_easy_perform(call->curl));
     }
-    atl_http_release(&call, rv == APR_SUCCESS);
-    *resp = call.resp;
-    *errmsg = call.errmsg;
+    atl_http_release(call, rv == APR_SUCCESS);
     return rv;
 }

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Calls in waves: a login's calls that need no answer of one another,
- * made together on one libcurl multi handle (see atl_http_batch_make).
- * With atl_http.c the only files that include curl.h. */
+ * made together on one libcurl multi handle (see atl_http_batch_make),
+ * and atl_http_request, the client's entry, which sends a call to its
+ * batch or has atl_http.c make it at once: this file uses atl_http.c,
+ * never the other way round. With atl_http.c the only files that include
+ * curl.h. */
 
 #include <string.h>
 #include <strings.h>
@@ -215,11 +218,11 @@ int atl_http_batch_run(atl_http_batch_t *b)
     return started;
 }
 
-apr_status_t atl_http_batch_request(atl_http_response_t **resp, const char **errmsg,
-                                    apr_pool_t *p, const atl_http_opts_t *opts,
-                                    const char *method, const char *url,
-                                    const char *bearer, const char *content_type,
-                                    const char *body)
+/* A call with opts->batch: noted, or taken from the wave that made it. */
+static apr_status_t
+atl_http_batch_request(atl_http_response_t **resp, const char **errmsg, apr_pool_t *p,
+                       const atl_http_opts_t *opts, const char *method, const char *url,
+                       const char *bearer, const char *content_type, const char *body)
 {
     atl_http_batch_t *b = opts->batch;
     atl_http_call_t *call;
@@ -252,4 +255,28 @@ apr_status_t atl_http_batch_request(atl_http_response_t **resp, const char **err
     *resp = call->resp;
     *errmsg = call->errmsg;
     return call->rv;
+}
+
+/* The one entry of the client: a call in a batch goes through the batch,
+ * any other is made at once (atl_http.c), so that atl_http.c never calls
+ * up into this file. */
+apr_status_t atl_http_request(atl_http_response_t **resp, const char **errmsg,
+                              apr_pool_t *p, const atl_http_opts_t *opts,
+                              const char *method, const char *url, const char *bearer,
+                              const char *content_type, const char *body)
+{
+    atl_http_call_t call;
+    apr_status_t rv;
+
+    *resp = NULL;
+    *errmsg = NULL;
+    if (opts->batch) {
+        return atl_http_batch_request(resp, errmsg, p, opts, method, url, bearer,
+                                      content_type, body);
+    }
+    atl_http_call_init(&call, p, opts, method, url, bearer, content_type, body);
+    rv = atl_http_perform(&call);
+    *resp = call.resp;
+    *errmsg = call.errmsg;
+    return rv;
 }

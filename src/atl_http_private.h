@@ -74,11 +74,7 @@ apr_status_t atl_http_result(atl_http_call_t *call, CURLcode cc);
 /* Give the handle back (kept when ok) and free the headers. */
 void atl_http_release(atl_http_call_t *call, int ok);
 
-/* A call of atl_http_request with opts->batch (atl_http_multi.c). */
-apr_status_t atl_http_batch_request(atl_http_response_t **resp, const char **errmsg,
-                                    apr_pool_t *p, const atl_http_opts_t *opts,
-                                    const char *method, const char *url,
-                                    const char *bearer, const char *content_type,
-                                    const char *body);
+/* Make the call at once, on its own: set up, perform, release. */
+apr_status_t atl_http_perform(atl_http_call_t *call);
 
 #endif

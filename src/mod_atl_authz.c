@@ -22,6 +22,7 @@
 #include "mod_atl_config.h"
 #include "mod_atl_groups.h"
 #include "mod_atl_pages.h"
+#include "mod_atl_req.h"
 #include "mod_atl_session.h"
 
 APLOG_USE_MODULE(auth_atlassian);
@@ -42,21 +43,27 @@ static const char *atl_parse_require(cmd_parms *cmd, const char *line,
     return NULL;
 }
 
+/* The module's per-directory config of the section a Require line is in.
+ * httpd makes a module's per-directory config only for its first
+ * directive in a section, so a section whose only mention of the module
+ * is a Require line gets one here. */
+static atl_dir_conf *atl_require_dir(cmd_parms *cmd)
+{
+    atl_dir_conf *d = ap_get_module_config(cmd->context, &auth_atlassian_module);
+
+    if (!d) {
+        d = atl_create_dir(cmd->pool, (char *)cmd->path);
+        ap_set_module_config(cmd->context, &auth_atlassian_module, d);
+    }
+    return d;
+}
+
 static const char *atl_parse_require_site(cmd_parms *cmd, const char *line,
                                           const void **parsed)
 {
-    /* The location that asks for sites fetches them at login. httpd makes
-     * a module's per-directory config only for its first directive in a
-     * section, so a section whose only mention of the module is this
-     * Require gets one here. */
+    /* The location that asks for sites fetches them at login. */
     if (cmd->context) {
-        atl_dir_conf *d = ap_get_module_config(cmd->context, &auth_atlassian_module);
-
-        if (!d) {
-            d = atl_create_dir(cmd->pool, (char *)cmd->path);
-            ap_set_module_config(cmd->context, &auth_atlassian_module, d);
-        }
-        d->require_sites = 1;
+        atl_require_dir(cmd)->require_sites = 1;
     }
     return atl_parse_require(cmd, line, parsed);
 }
@@ -124,13 +131,7 @@ static const char *atl_parse_require_group(cmd_parms *cmd, const char *line,
         }
     }
     if (cmd->context) {
-        atl_dir_conf *d = ap_get_module_config(cmd->context, &auth_atlassian_module);
-
-        if (!d) {
-            d = atl_create_dir(cmd->pool, (char *)cmd->path);
-            ap_set_module_config(cmd->context, &auth_atlassian_module, d);
-        }
-        d->require_groups = 1;
+        atl_require_dir(cmd)->require_groups = 1;
     }
     for (i = 1; i < args->nelts; i++) {
         atl_config_add_group(cmd, APR_ARRAY_IDX(args, 0, const char *),

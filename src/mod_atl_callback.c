@@ -29,21 +29,11 @@
 #include "mod_atl_pages.h"
 #include "mod_atl_post.h"
 #include "mod_atl_refresh.h"
-#include "mod_atl_proxy.h"
+#include "mod_atl_req.h"
 #include "mod_atl_session.h"
 #include "mod_atl_spent.h"
 
 APLOG_USE_MODULE(auth_atlassian);
-
-/* The redirect URI sent to Atlassian: absolute as configured, or the
- * local path resolved against this request's scheme and host. */
-const char *atl_redirect_uri(request_rec *r, const atl_srv_conf *c)
-{
-    if (c->redirect_absolute) {
-        return c->redirect_uri;
-    }
-    return atl_proxy_check(r, ap_construct_url(r->pool, c->redirect_uri, r));
-}
 
 /* The callback location lacks what the module needs: say which. */
 int atl_callback_misconfigured(request_rec *r, const char *what)
@@ -92,7 +82,7 @@ static int atl_callback_info(request_rec *r, session_rec *z, const atl_srv_conf 
         return atl_unauthorized(r);
     }
     /* check_authn logs this identity in without reading it again. */
-    atl_set_req(r, id);
+    atl_req_set_identity(r, id);
     if (atl_json_identity(&json, r->pool, id, d->pass_token == 1) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "ATL00034: the identity could not be written as JSON");

@@ -17,9 +17,6 @@
 #define ATL_NOTE_HANDLED "atlassian-callback" /* the callback was seen */
 #define ATL_INFO_HANDLER "atlassian-info"
 
-/* The redirect URI sent to Atlassian for this request. */
-const char *atl_redirect_uri(request_rec *r, const atl_srv_conf *c);
-
 int atl_callback(request_rec *r, const atl_srv_conf *c, const atl_dir_conf *d,
                  session_rec *z);
 int atl_callback_misconfigured(request_rec *r, const char *what);

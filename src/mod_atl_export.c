@@ -19,6 +19,7 @@
 #include <apr_strings.h>
 
 #include "mod_atl_export.h"
+#include "mod_atl_req.h"
 #include "mod_atl_session.h"
 
 APLOG_USE_MODULE(auth_atlassian);
@@ -170,7 +171,8 @@ static int atl_snap_same(const atl_table_snap_t *s, const apr_table_t *t)
     return s->t == t && s->elts == (const apr_table_entry_t *)arr->elts
            && s->nelts == arr->nelts
            && (!s->nelts
-               || !memcmp(s->copy, arr->elts, sizeof(apr_table_entry_t) * (apr_size_t)s->nelts));
+               || !memcmp(s->copy, arr->elts,
+                          sizeof(apr_table_entry_t) * (apr_size_t)s->nelts));
 }
 
 static void atl_export_tables(request_rec *r, const atl_identity_t *id,
@@ -178,8 +180,7 @@ static void atl_export_tables(request_rec *r, const atl_identity_t *id,
 
 void atl_export(request_rec *r, const atl_identity_t *id, const atl_dir_conf *d)
 {
-    atl_req_t *rq = atl_req(r);
-    struct atl_export_snap_t *s = rq->snap;
+    struct atl_export_snap_t *s = atl_req_export_snap(r);
 
     /* The second export of a request (right before its handler) finds,
      * in the common case, the tables exactly as the first one left them:
@@ -190,7 +191,8 @@ void atl_export(request_rec *r, const atl_identity_t *id, const atl_dir_conf *d)
     }
     atl_export_tables(r, id, d);
     if (!s) {
-        s = rq->snap = apr_palloc(r->pool, sizeof(*s));
+        s = apr_palloc(r->pool, sizeof(*s));
+        atl_req_keep_export_snap(r, s);
     }
     s->id = id;
     s->d = d;

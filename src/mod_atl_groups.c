@@ -1,22 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Group membership for `Require atlassian-group site group...`.
+/* Group membership for `Require atlassian-group site group...`: the check
+ * of the user's groups, site by site, and what a failure means.
  *
  * At login, the groups named by this server's Require atlassian-group lines
  * (collected as the configuration is read) are checked with the fresh
  * token: a site that accessible-resources does not list has none of them;
  * on a listed site, Jira (or Confluence, on a site with Confluence only)
  * tells the user's groups. The login keeps only the configured groups the
- * user is in, as "site/group", and when they were checked.
- *
- * Once that is older than AtlassianGroupCheckInterval, a request in a
- * location with such a Require line checks again with the user's token
- * (refreshed first by AtlassianRefresh, when that is on). Concurrent
- * requests of one login (threads, processes, nodes) check once: the
- * outcome is kept in the shared cache, sealed, under a keyed hash of the
- * login and the configured groups, and a lock in the cache lets one request
- * call Atlassian while the others wait for its outcome. Failures are kept
- * too (a rate limit until its Retry-After), so that no request calls again
- * before it may.
+ * user is in, as "site/group", and when they were checked. The check again,
+ * once that is older than AtlassianGroupCheckInterval, and its sharing
+ * across processes and nodes are mod_atl_recheck.c's.
  *
  * Only a definite answer says anything about the user: a failure leaves
  * the membership on that site unknown, the Require line does not grant,
@@ -37,28 +30,22 @@
 #include "atl_gcheck.h"
 #include "atl_groups.h"
 #include "atl_http.h"
-#include "atl_json.h"
-#include "atl_seal.h"
-#include "mod_atl_cache.h"
 #include "mod_atl_groups.h"
 #include "mod_atl_metrics.h"
+#include "mod_atl_req.h"
 #include "mod_atl_session.h"
 
 APLOG_USE_MODULE(auth_atlassian);
 
-#define ATL_PURPOSE_GROUPS   "groups"
-#define ATL_GROUPS_POLL      apr_time_from_msec(50)
-#define ATL_GROUPS_MAX_BODY  (1024 * 1024)
-#define ATL_GROUPS_FAIL_KEEP 5  /* seconds a failure is shared */
-#define ATL_GROUPS_RETRY     30 /* seconds, when a 429 or 503 says none */
+#define ATL_GROUPS_MAX_BODY (1024 * 1024)
+#define ATL_GROUPS_RETRY    30 /* seconds, when a 429 or 503 says none */
 
-static apr_interval_time_t atl_timeout_ms(const atl_srv_conf *c)
+apr_interval_time_t atl_groups_timeout_ms(const atl_srv_conf *c)
 {
     return 1000L * (c->timeout ? c->timeout : ATL_DEFAULT_TIMEOUT);
 }
 
-/* The sites of the configured lines, each once, as configured. */
-static apr_array_header_t *atl_config_sites(apr_pool_t *p, const atl_srv_conf *c)
+apr_array_header_t *atl_groups_config_sites(apr_pool_t *p, const atl_srv_conf *c)
 {
     apr_array_header_t *sites = apr_array_make(p, 2, sizeof(const char *));
     int i, j;
@@ -78,6 +65,11 @@ static apr_array_header_t *atl_config_sites(apr_pool_t *p, const atl_srv_conf *c
     return sites;
 }
 
+apr_int64_t atl_groups_retry_after(apr_int64_t given)
+{
+    return given > 0 ? given : ATL_GROUPS_RETRY;
+}
+
 static void atl_fail(request_rec *r, atl_gcheck_t *g, const char *site, int status,
                      apr_int64_t retry_after, const char *why)
 {
@@ -86,7 +78,7 @@ static void atl_fail(request_rec *r, atl_gcheck_t *g, const char *site, int stat
     f->site = site;
     f->status = status;
     f->retry_until = status == HTTP_SERVICE_UNAVAILABLE
-                         ? g->checked + (retry_after > 0 ? retry_after : ATL_GROUPS_RETRY)
+                         ? g->checked + atl_groups_retry_after(retry_after)
                          : 0;
     f->why = atl_identity_sanitize(r->pool, why, strlen(why), 1024);
 }
@@ -126,7 +118,7 @@ static void atl_fetch_failed(request_rec *r, atl_gcheck_t *g, const char *accoun
                  apr_psprintf(r->pool, "refused (HTTP %ld: %s)", res->status, why));
     }
     else if (rv == ATL_E_RATELIMIT) {
-        apr_int64_t after = res->retry_after > 0 ? res->retry_after : ATL_GROUPS_RETRY;
+        apr_int64_t after = atl_groups_retry_after(res->retry_after);
 
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
                       "ATL00304: Require atlassian-group: Atlassian is rate "
@@ -134,11 +126,7 @@ static void atl_fetch_failed(request_rec *r, atl_gcheck_t *g, const char *accoun
                       "%ld, Retry-After %" APR_INT64_T_FMT " s): not asked again "
                       "before then; %s",
                       account, site, res->status, after, why);
-        atl_fail(r, g, site, HTTP_SERVICE_UNAVAILABLE, after,
-                 apr_psprintf(r->pool,
-                              "rate limited (HTTP %ld, Retry-After %" APR_INT64_T_FMT
-                              " s)",
-                              res->status, after));
+        atl_groups_fail_rate(r, g, NULL, site, res->status, after);
     }
     else if (rv == ATL_E_TIMEOUT) {
         ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
@@ -207,19 +195,18 @@ void atl_groups_conf(atl_groups_conf_t *gc, const atl_srv_conf *c,
     memset(gc, 0, sizeof(*gc));
     gc->api_url = atl_or(c->api_url, ATL_DEFAULT_API);
     gc->http.ca_file = c->ca_file;
-    gc->http.timeout_ms = atl_timeout_ms(c);
+    gc->http.timeout_ms = atl_groups_timeout_ms(c);
     gc->http.max_body = ATL_GROUPS_MAX_BODY;
     gc->http.batch = batch;
-    gc->total_timeout_ms = atl_timeout_ms(c);
+    gc->total_timeout_ms = atl_groups_timeout_ms(c);
 }
 
-/* Check every configured group against the user's groups, site by site. */
-static void atl_check_sites(request_rec *r, atl_gcheck_t *g, const atl_srv_conf *c,
+void atl_groups_check_sites(request_rec *r, atl_gcheck_t *g, const atl_srv_conf *c,
                             const atl_identity_t *id, const apr_array_header_t *sites,
                             const char *token, int recheck, atl_http_batch_t *batch)
 {
     const char *account = id->f[ATL_F_ACCOUNT_ID];
-    apr_array_header_t *names = atl_config_sites(r->pool, c);
+    apr_array_header_t *names = atl_groups_config_sites(r->pool, c);
     apr_hash_t *done = apr_hash_make(r->pool);
     atl_groups_conf_t gc;
     int i, j;
@@ -287,136 +274,10 @@ static void atl_check_sites(request_rec *r, atl_gcheck_t *g, const atl_srv_conf 
     }
 }
 
-/* ---- the outcome in the shared cache ---- */
-
-/* The cache key of this login's check: a keyed hash of the login and of
- * the configured groups (another configuration checks other groups). */
-static const char *atl_gcheck_hash(request_rec *r, const atl_srv_conf *c,
-                                   const atl_identity_t *id)
-{
-    apr_array_header_t *parts = apr_array_make(r->pool, 4, sizeof(const char *));
-    const char *data, *hash;
-    int i;
-
-    APR_ARRAY_PUSH(parts, const char *) = id->f[ATL_F_ACCOUNT_ID];
-    APR_ARRAY_PUSH(parts, const char *) =
-        apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id->login_time);
-    for (i = 0; i < c->groups->nelts; i++) {
-        APR_ARRAY_PUSH(parts, const char *) =
-            APR_ARRAY_IDX(c->groups, i, atl_group_req_t).entry;
-    }
-    data = apr_array_pstrcat(r->pool, parts, '\n');
-    if (atl_seal_hash(&hash, r->pool, c->keys, ATL_PURPOSE_GROUPS, data, strlen(data))
-        != APR_SUCCESS) {
-        return NULL;
-    }
-    return hash;
-}
-
-/* A shared outcome newer than what the login holds (since), and still
- * valid: within the interval, or made after this request started to look
- * (asked), however long the check took. */
-static atl_gcheck_t *atl_gcheck_lookup(request_rec *r, const atl_srv_conf *c,
-                                       const char *key, apr_int64_t since,
-                                       apr_int64_t interval, apr_int64_t asked)
-{
-    const char *sealed, *plain;
-    apr_size_t len;
-    atl_gcheck_t *g;
-
-    if (atl_cache_get(r, key, &sealed, NULL) != APR_SUCCESS) {
-        return NULL;
-    }
-    if (atl_unseal(&plain, &len, r->pool, c->keys,
-                   atl_cache_purpose(r, ATL_PURPOSE_GROUPS, key), sealed)
-            != APR_SUCCESS
-        || atl_gcheck_decode(&g, r->pool, plain, len) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "ATL00312: a shared group check does not unseal (another "
-                      "AtlassianSessionSecret, or not stored for this "
-                      "login): ignored");
-        return NULL;
-    }
-    if (g->checked <= since
-        || (!g->fails->nelts && g->checked < asked
-            && g->checked + interval <= atl_now())) {
-        return NULL;
-    }
-    return g;
-}
-
-static void atl_gcheck_share(request_rec *r, const atl_srv_conf *c, const char *key,
-                             const atl_gcheck_t *g, apr_int64_t interval)
-{
-    const char *plain, *sealed;
-    apr_size_t len;
-    apr_int64_t until = g->checked + interval;
-    apr_status_t rv;
-    int i;
-
-    /* Long enough for the requests that waited for it to read it. */
-    if (until < atl_now() + ATL_GROUPS_FAIL_KEEP) {
-        until = atl_now() + ATL_GROUPS_FAIL_KEEP;
-    }
-    /* A failure is kept a few seconds (a rate limit: until Atlassian
-     * allows the next call), so that a wave of requests asks once. */
-    for (i = 0; i < g->fails->nelts; i++) {
-        const atl_gfail_t *f = &APR_ARRAY_IDX(g->fails, i, atl_gfail_t);
-        apr_int64_t keep =
-            f->retry_until ? f->retry_until : g->checked + ATL_GROUPS_FAIL_KEEP;
-
-        until = i == 0 || keep > until ? keep : until;
-    }
-    if (!key || atl_gcheck_encode(&plain, &len, r->pool, g) != APR_SUCCESS
-        || atl_seal(&sealed, r->pool, c->keys,
-                    atl_cache_purpose(r, ATL_PURPOSE_GROUPS, key), plain, len)
-               != APR_SUCCESS) {
-        return;
-    }
-    rv = atl_cache_put(r, key, sealed, strlen(sealed), apr_time_from_sec(until));
-    if (rv != APR_SUCCESS && rv != APR_ENOTIMPL) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, rv, r,
-                      "ATL00313: a group check could not be shared through "
-                      "AtlassianCache: other processes or nodes check again");
-    }
-}
-
-static const char *atl_gcheck_key(request_rec *r, const char *hash)
-{
-    return hash ? apr_pstrcat(r->pool, "groups:", hash, NULL) : NULL;
-}
-
-/* ---- at login ---- */
-
-void atl_groups_login(request_rec *r, const atl_srv_conf *c, atl_identity_t *id,
-                      apr_array_header_t *sites, const char *access_token,
-                      atl_http_batch_t *batch)
-{
-    atl_gcheck_t *g;
-
-    if (!c->groups->nelts) {
-        return;
-    }
-    g = atl_gcheck_make(r->pool, atl_now());
-    atl_check_sites(r, g, c, id, sites, access_token, 0, batch);
-    id->groups = g->groups;
-    id->groups_checked = g->fails->nelts ? 0 : g->checked;
-    atl_identity_join_groups(id, r->pool);
-    if (g->fails->nelts) {
-        atl_metric_inc(ATL_M_FAILED_GROUPS);
-        /* The next request answers this failure, and does not call again
-         * before Atlassian allows it. */
-        atl_gcheck_share(r, c, atl_gcheck_key(r, atl_gcheck_hash(r, c, id)), g, 0);
-    }
-}
-
-/* ---- again, later ---- */
-
-/* Every configured site fails alike: accessible-resources did not answer. */
-static void atl_fail_all(request_rec *r, atl_gcheck_t *g, const atl_srv_conf *c,
+void atl_groups_fail_all(request_rec *r, atl_gcheck_t *g, const atl_srv_conf *c,
                          int status, apr_int64_t retry_after, const char *why)
 {
-    apr_array_header_t *names = atl_config_sites(r->pool, c);
+    apr_array_header_t *names = atl_groups_config_sites(r->pool, c);
     int i;
 
     for (i = 0; i < names->nelts; i++) {
@@ -424,200 +285,50 @@ static void atl_fail_all(request_rec *r, atl_gcheck_t *g, const atl_srv_conf *c,
     }
 }
 
-/* The user's sites now, with their scopes. Called here rather than through
- * atl_oauth_sites because the status matters: a refused token ends the
- * login, a rate limit has its Retry-After. NULL on failure (noted in g). */
-static apr_array_header_t *atl_fetch_sites(request_rec *r, atl_gcheck_t *g,
-                                           const atl_srv_conf *c,
-                                           const atl_identity_t *id)
+void atl_groups_fail_rate(request_rec *r, atl_gcheck_t *g, const atl_srv_conf *c,
+                          const char *site, long status, apr_int64_t after)
 {
-    const char *url = atl_or(c->resources_url, ATL_DEFAULT_RESOURCES);
-    const char *account = id->f[ATL_F_ACCOUNT_ID], *errmsg = NULL, *why;
-    atl_http_response_t *resp = NULL;
-    apr_array_header_t *sites = NULL;
-    atl_http_opts_t o;
-    apr_status_t rv;
+    const char *why = apr_psprintf(
+        r->pool, "rate limited (HTTP %ld, Retry-After %" APR_INT64_T_FMT " s)", status,
+        after);
 
-    memset(&o, 0, sizeof(o));
-    o.ca_file = c->ca_file;
-    o.timeout_ms = atl_timeout_ms(c);
-    o.max_body = ATL_MAX_ANSWER;
-    rv = atl_http_request(&resp, &errmsg, r->pool, &o, "GET", url,
-                          id->f[ATL_F_ACCESS_TOKEN], NULL, NULL);
-    if (rv == APR_SUCCESS && resp->status == 401) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "ATL00902: account %s: Atlassian refused the token when "
-                      "checking groups again (accessible-resources answered 401): "
-                      "the login is over, a new one is needed",
-                      account);
-        g->ended = 1;
-        return NULL;
+    if (site) {
+        atl_fail(r, g, site, HTTP_SERVICE_UNAVAILABLE, after, why);
     }
-    if (rv == APR_SUCCESS && (resp->status == 429 || resp->status == 503)) {
-        apr_int64_t after = resp->retry_after > 0 ? resp->retry_after : ATL_GROUPS_RETRY;
-
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "ATL00901: Require atlassian-group: Atlassian is rate "
-                      "limiting the group check of account %s (accessible-resources, "
-                      "HTTP %ld, Retry-After %" APR_INT64_T_FMT " s): not asked "
-                      "again before then",
-                      account, resp->status, after);
-        atl_fail_all(r, g, c, HTTP_SERVICE_UNAVAILABLE, after,
-                     apr_psprintf(r->pool,
-                                  "rate limited (HTTP %ld, Retry-After %" APR_INT64_T_FMT
-                                  " s)",
-                                  resp->status, after));
-        return NULL;
+    else {
+        atl_groups_fail_all(r, g, c, HTTP_SERVICE_UNAVAILABLE, after, why);
     }
-    if (rv == APR_SUCCESS && (resp->status < 200 || resp->status > 299)) {
-        errmsg = apr_psprintf(r->pool, "HTTP %ld", resp->status);
-        rv = ATL_E_UPSTREAM;
-    }
-    if (rv == APR_SUCCESS) {
-        rv = atl_json_parse_sites(&sites, &errmsg, r->pool, resp->body, resp->body_len);
-    }
-    if (rv != APR_SUCCESS) {
-        why = apr_psprintf(r->pool, "accessible-resources %s failed: %s", url,
-                           errmsg ? errmsg : "no detail");
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      "ATL00309: Require atlassian-group: checking the groups of "
-                      "account %s again: %s%s",
-                      account, why,
-                      rv == ATL_E_TIMEOUT ? " (raise AtlassianTimeout or check the "
-                                            "network)"
-                                          : "");
-        atl_fail_all(r, g, c,
-                     rv == ATL_E_TIMEOUT ? HTTP_GATEWAY_TIME_OUT : HTTP_BAD_GATEWAY, 0,
-                     why);
-        return NULL;
-    }
-    return sites;
 }
 
-/* Check now, with the user's current token. */
-static atl_gcheck_t *atl_gcheck_run(request_rec *r, const atl_srv_conf *c,
-                                    const atl_identity_t *id)
+/* ---- at login ---- */
+
+const atl_gcheck_t *atl_groups_login(request_rec *r, const atl_srv_conf *c,
+                                     atl_identity_t *id, apr_array_header_t *sites,
+                                     const char *access_token, atl_http_batch_t *batch)
 {
-    atl_gcheck_t *g = atl_gcheck_make(r->pool, atl_now());
-    apr_array_header_t *sites = atl_fetch_sites(r, g, c, id);
-
-    if (sites) {
-        atl_check_sites(r, g, c, id, sites, id->f[ATL_F_ACCESS_TOKEN], 1, NULL);
-    }
-    /* The membership is as Atlassian told it when the answers came. */
-    g->checked = atl_now();
-    return g;
-}
-
-/* The check of this login: shared, or made here once for everyone. */
-static atl_gcheck_t *atl_gcheck_shared(request_rec *r, const atl_srv_conf *c,
-                                       const atl_identity_t *id, apr_int64_t interval)
-{
-    const char *hash = atl_gcheck_hash(r, c, id), *key = atl_gcheck_key(r, hash);
-    const char *lock = NULL;
-    apr_interval_time_t hold;
-    apr_time_t deadline;
-    apr_int64_t asked = atl_now();
-    atl_gcheck_t *g;
-    apr_status_t rv;
-
-    if (!hash) {
-        return atl_gcheck_run(r, c, id);
-    }
-    if ((g = atl_gcheck_lookup(r, c, key, id->groups_checked, interval, asked))) {
-        return g;
-    }
-    /* Long enough for accessible-resources and every site's check. */
-    hold =
-        apr_time_from_msec(atl_timeout_ms(c)) * (1 + atl_config_sites(r->pool, c)->nelts)
-        + apr_time_from_sec(5);
-    rv = atl_cache_lock(r, hash, hold, &lock);
-    if (rv == APR_EBUSY) {
-        deadline = apr_time_now() + hold;
-        while (apr_time_now() < deadline) {
-            apr_sleep(ATL_GROUPS_POLL);
-            if ((g = atl_gcheck_lookup(r, c, key, id->groups_checked, interval, asked))) {
-                return g;
-            }
-            rv = atl_cache_lock(r, hash, hold, &lock);
-            if (rv != APR_EBUSY) {
-                break;
-            }
-        }
-        if (rv == APR_EBUSY) {
-            ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                          "ATL00314: account %s: another request's group check "
-                          "did not finish in time: checking here",
-                          id->f[ATL_F_ACCOUNT_ID]);
-            return atl_gcheck_run(r, c, id);
-        }
-    }
-    if (rv == APR_SUCCESS) {
-        /* The previous owner may have shared its outcome just before. */
-        if (!(g = atl_gcheck_lookup(r, c, key, id->groups_checked, interval, asked))) {
-            g = atl_gcheck_run(r, c, id);
-            atl_gcheck_share(r, c, key, g, interval);
-        }
-        atl_cache_unlock(r, hash, lock);
-        return g;
-    }
-    /* No cache to share through: this request checks on its own. */
-    g = atl_gcheck_run(r, c, id);
-    atl_gcheck_share(r, c, key, g, interval);
-    return g;
-}
-
-atl_identity_t *atl_groups_recheck(request_rec *r, session_rec *z, const atl_srv_conf *c,
-                                   const atl_dir_conf *d, atl_identity_t *id)
-{
-    apr_int64_t interval =
-        d->group_interval > 0 ? d->group_interval : ATL_DEFAULT_GROUP_CHECK;
-    apr_int64_t now = atl_now();
     atl_gcheck_t *g;
 
     if (!c->groups->nelts) {
-        return id;
-    }
-    if (id->groups && id->groups_checked > 0 && now - id->groups_checked < interval
-        && id->groups_checked <= now + 60) {
-        return id;
-    }
-    if (!id->f[ATL_F_ACCESS_TOKEN] || (id->token_expiry > 0 && now >= id->token_expiry)) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
-                      "ATL00311: account %s: its group membership is due to be "
-                      "checked again, but the login keeps no valid access token "
-                      "(expired without AtlassianRefresh, or logged in before "
-                      "the Require atlassian-group lines): a new login is needed",
-                      id->f[ATL_F_ACCOUNT_ID]);
-        atl_store_login(r, z, NULL);
         return NULL;
     }
-    g = atl_gcheck_shared(r, c, id, interval);
-    if (g->ended) {
-        atl_store_login(r, z, NULL);
-        return NULL;
-    }
+    g = atl_gcheck_make(r->pool, atl_now());
+    atl_groups_check_sites(r, g, c, id, sites, access_token, 0, batch);
     id->groups = g->groups;
+    id->groups_checked = g->fails->nelts ? 0 : g->checked;
     atl_identity_join_groups(id, r->pool);
     if (g->fails->nelts) {
-        /* This request only: the sites that failed grant nothing, and the
-         * next request looks again. */
-        atl_req(atl_initial(r))->group_fails = g->fails;
-        return id;
+        atl_metric_inc(ATL_M_FAILED_GROUPS);
+        return g;
     }
-    id->groups_checked = g->checked;
-    if (atl_save_login(r, z, c, id) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "ATL00318: the checked group membership could not be "
-                      "sealed into the session");
-    }
-    return id;
+    return NULL;
 }
+
+/* ---- for the Require provider ---- */
 
 const char *atl_groups_failure(request_rec *r, const char *site, int *status,
                                apr_int64_t *retry_after)
 {
-    const apr_array_header_t *fails = atl_req(atl_initial(r))->group_fails;
+    const apr_array_header_t *fails = atl_req_group_fails(r);
     int i;
 
     *status = 0;

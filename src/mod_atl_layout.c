@@ -9,10 +9,14 @@
  *
  * - at startup ("apache2 -t"), for what the module can judge: the plain
  *   <Location> sections (prefixes, no regular expression, no wildcard)
- *   merged in order on the server's defaults, as httpd's location walk
- *   merges them, when nothing else may change AuthType or Session there
- *   (<Directory>, <Files> or <If> sections that set them, .htaccess files
- *   allowed to, <LocationMatch> sections);
+ *   merged in order on the server's defaults (httpd merges <Location>
+ *   sections last, in the order they appear), when nothing else may change
+ *   AuthType or Session there (<Directory>, <Files> or <If> sections that
+ *   set them, .htaccess files allowed to, <LocationMatch> sections). It
+ *   reads only what httpd's headers publish: core_dir_config (http_core.h),
+ *   session_dir_conf (mod_session.h), the merge ap_merge_per_dir_configs,
+ *   and the AuthType through mod_authn_core's optional function; the one
+ *   rule it states itself is the <Location> prefix match (atl_prefix_matches);
  * - otherwise at request time, when a login starts: a subrequest for the
  *   callback's path shows its merged configuration, and whether httpd runs
  *   authentication there. One subrequest per login start, not cached: a
@@ -57,35 +61,52 @@ static module *atl_session_module(void)
     return ap_find_linked_module("mod_session.c");
 }
 
-/* The AuthType of a configuration vector, read the way httpd reads it for
- * a request: through mod_authn_core's authn_ap_auth_type(), which looks at
- * r->per_dir_config only. (ap_auth_type() cannot be used at startup: the
- * core fetches that function only after the configuration checks.) A
- * section without any of mod_authn_core's directives has no entry. */
-static const char *atl_vec_auth_type(apr_pool_t *p, ap_conf_vector_t *vec, int *present)
+/* Whether a configuration vector holds any of mod_authn_core's directives
+ * (AuthType, AuthName): a section without them has no entry of it. */
+static int atl_vec_has_authn(ap_conf_vector_t *vec)
+{
+    module *authn = atl_authn_core_module();
+
+    return authn && ap_get_module_config(vec, authn) != NULL;
+}
+
+/* The AuthType of a merged configuration vector (NULL: none).
+ *
+ * mod_authn_core keeps AuthType in a per-directory record that no header
+ * publishes; its public accessor is the optional function
+ * authn_ap_auth_type, which takes a request and reads r->per_dir_config
+ * only (ap_auth_type() cannot be used at startup: the core fetches that
+ * function only after the configuration checks). At startup there is no
+ * request, so the vector is handed over in an otherwise empty request_rec:
+ * the one place the module makes one. */
+static const char *atl_vec_auth_type(apr_pool_t *p, ap_conf_vector_t *vec)
 {
     APR_OPTIONAL_FN_TYPE(authn_ap_auth_type) *auth_type =
         APR_RETRIEVE_OPTIONAL_FN(authn_ap_auth_type);
-    module *authn = atl_authn_core_module();
-    request_rec fake;
+    request_rec carrier;
 
-    *present = authn && ap_get_module_config(vec, authn) != NULL;
-    if (!*present || !auth_type) {
+    if (!auth_type || !atl_vec_has_authn(vec)) {
         return NULL;
     }
-    memset(&fake, 0, sizeof(fake));
-    fake.pool = p;
-    fake.per_dir_config = vec;
-    return auth_type(&fake);
+    memset(&carrier, 0, sizeof(carrier));
+    carrier.pool = p;
+    carrier.per_dir_config = vec;
+    return auth_type(&carrier);
 }
 
-/* Whether a vector sets Session (*set) and turns it on (returned). */
-static int atl_vec_session(ap_conf_vector_t *vec, int *set)
+/* mod_session's record of a vector (public in mod_session.h). */
+static session_dir_conf *atl_vec_session_conf(ap_conf_vector_t *vec)
 {
     module *m = atl_session_module();
-    session_dir_conf *sc = m ? ap_get_module_config(vec, m) : NULL;
 
-    *set = sc && sc->enabled_set;
+    return m ? ap_get_module_config(vec, m) : NULL;
+}
+
+/* Whether a vector turns Session on. */
+static int atl_vec_session(ap_conf_vector_t *vec)
+{
+    session_dir_conf *sc = atl_vec_session_conf(vec);
+
     return sc && sc->enabled;
 }
 
@@ -100,18 +121,18 @@ static int atl_is_atlassian(const char *type)
  * "AuthType Atlassian". */
 static int atl_sections_unknown(apr_pool_t *p, apr_array_header_t *secs, int *uses)
 {
-    int i, present, set, unknown = 0;
+    int i, unknown = 0;
 
     for (i = 0; secs && i < secs->nelts; i++) {
         ap_conf_vector_t *vec = APR_ARRAY_IDX(secs, i, ap_conf_vector_t *);
         core_dir_config *core = ap_get_core_module_config(vec);
-        const char *type = atl_vec_auth_type(p, vec, &present);
+        session_dir_conf *sc = atl_vec_session_conf(vec);
 
-        atl_vec_session(vec, &set);
-        if (atl_is_atlassian(type)) {
+        if (atl_is_atlassian(atl_vec_auth_type(p, vec))) {
             *uses = 1;
         }
-        if (present || set || (core->override & OR_AUTHCFG)
+        if (atl_vec_has_authn(vec) || (sc && sc->enabled_set)
+            || (core->override & OR_AUTHCFG)
             || (core->override_list && !apr_is_empty_table(core->override_list))) {
             unknown = 1;
         }
@@ -121,8 +142,11 @@ static int atl_sections_unknown(apr_pool_t *p, apr_array_header_t *secs, int *us
     return unknown;
 }
 
-/* A plain <Location> prefix matches path the way httpd 2.4 matches it:
- * "/private" covers /private, /private/ and /private/x, not /privatex. */
+/* The prefix rule of a plain <Location> (no regular expression, no
+ * wildcard), as httpd's documentation of <Location> states it: the prefix
+ * matches whole path segments, so "/private" covers /private, /private/
+ * and /private/x, but not /privatex; a prefix ending in "/" covers what
+ * starts with it. */
 static int atl_prefix_matches(const char *prefix, const char *path)
 {
     apr_size_t len = strlen(prefix);
@@ -138,7 +162,7 @@ static void atl_place_at(atl_place_t *out, apr_pool_t *p, server_rec *s, const c
 {
     core_server_config *sconf = ap_get_core_module_config(s->module_config);
     ap_conf_vector_t *vec = s->lookup_defaults;
-    int i, present;
+    int i;
 
     out->unknown = 0;
     for (i = 0; sconf->sec_url && i < sconf->sec_url->nelts; i++) {
@@ -157,8 +181,8 @@ static void atl_place_at(atl_place_t *out, apr_pool_t *p, server_rec *s, const c
         }
         vec = ap_merge_per_dir_configs(p, vec, entry);
     }
-    out->auth_type = atl_vec_auth_type(p, vec, &present);
-    out->session = atl_vec_session(vec, &present);
+    out->auth_type = atl_vec_auth_type(p, vec);
+    out->session = atl_vec_session(vec);
 }
 
 /* Whether the callback's URL names this server (an absolute
@@ -211,7 +235,7 @@ int atl_layout_check(apr_pool_t *ptemp, server_rec *s, const atl_srv_conf *c)
     core_dir_config *dflt = ap_get_core_module_config(s->lookup_defaults);
     atl_place_t at;
     const char *why;
-    int i, present, uses = 0, unknown;
+    int i, uses = 0, unknown;
 
     if (!atl_authn_core_module() || !atl_session_module()) {
         return OK; /* no AuthType at all, or ATL00002 says it */
@@ -220,7 +244,7 @@ int atl_layout_check(apr_pool_t *ptemp, server_rec *s, const atl_srv_conf *c)
     unknown = atl_sections_unknown(ptemp, sconf->sec_dir, &uses);
     unknown |= atl_sections_unknown(ptemp, dflt->sec_file, &uses);
     unknown |= atl_sections_unknown(ptemp, dflt->sec_if, &uses);
-    if (atl_is_atlassian(atl_vec_auth_type(ptemp, s->lookup_defaults, &present))) {
+    if (atl_is_atlassian(atl_vec_auth_type(ptemp, s->lookup_defaults))) {
         uses = 1;
     }
 
@@ -229,7 +253,7 @@ int atl_layout_check(apr_pool_t *ptemp, server_rec *s, const atl_srv_conf *c)
         ap_conf_vector_t *entry = APR_ARRAY_IDX(sconf->sec_url, i, ap_conf_vector_t *);
         core_dir_config *core = ap_get_core_module_config(entry);
 
-        if (!atl_is_atlassian(atl_vec_auth_type(ptemp, entry, &present))) {
+        if (!atl_is_atlassian(atl_vec_auth_type(ptemp, entry))) {
             continue;
         }
         uses = 1;
@@ -281,7 +305,6 @@ int atl_layout_callback_ok(request_rec *r, const atl_srv_conf *c)
 {
     request_rec *sub;
     const char *why = NULL, *ran;
-    int set;
 
     if (c->redirect_absolute) {
         apr_uri_t u;
@@ -302,14 +325,13 @@ int atl_layout_callback_ok(request_rec *r, const atl_srv_conf *c)
     }
     else if (ran && !strcmp(ran, "authn")) {
         const char *type = ap_auth_type(sub);
-        module *m = atl_session_module();
 
         if (!atl_is_atlassian(type)) {
             why = type ? apr_psprintf(r->pool, "\"AuthType %s\" there, not Atlassian",
                                       ap_escape_logitem(r->pool, type))
                        : "no \"AuthType Atlassian\" there";
         }
-        else if (!m || !atl_vec_session(sub->per_dir_config, &set)) {
+        else if (!atl_vec_session(sub->per_dir_config)) {
             why = "no \"Session On\" there";
         }
     }

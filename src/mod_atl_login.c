@@ -12,6 +12,7 @@
 
 #include "httpd.h"
 #include "http_config.h"
+#include "http_core.h"
 #include "http_log.h"
 
 #include <apr_strings.h>
@@ -19,14 +20,26 @@
 #include "atl_groups.h"
 #include "atl_http.h"
 #include "atl_oauth.h"
-#include "mod_atl_callback.h"
 #include "mod_atl_groups.h"
 #include "mod_atl_login.h"
 #include "mod_atl_metrics.h"
 #include "mod_atl_pages.h"
+#include "mod_atl_proxy.h"
+#include "mod_atl_recheck.h"
 #include "mod_atl_session.h"
 
 APLOG_USE_MODULE(auth_atlassian);
+
+/* The redirect URI sent to Atlassian, in the authorize request and again
+ * in the token exchange of the callback: absolute as configured, or the
+ * local path resolved against this request's scheme and host. */
+const char *atl_redirect_uri(request_rec *r, const atl_srv_conf *c)
+{
+    if (c->redirect_absolute) {
+        return c->redirect_uri;
+    }
+    return atl_proxy_check(r, ap_construct_url(r->pool, c->redirect_uri, r));
+}
 
 /* Map a failure of a call to Atlassian to a page and a log line. */
 static int atl_upstream_failure(request_rec *r, apr_status_t rv, const char *step,
@@ -213,10 +226,17 @@ int atl_login_calls(atl_token_t **tokp, atl_identity_t **idp, request_rec *r,
      * its own (it needs the page before). The token stays with the login
      * to check them again later. */
     if (c->groups->nelts) {
+        const atl_gcheck_t *failed;
+
         atl_http_batch_plan(batch);
         atl_login_plan_groups(r, c, id, tok, batch);
         atl_http_batch_run(batch);
-        atl_groups_login(r, c, id, id->sites, tok->access_token, batch);
+        failed = atl_groups_login(r, c, id, id->sites, tok->access_token, batch);
+        if (failed) {
+            /* The next request answers this failure, and does not call
+             * again before Atlassian allows it. */
+            atl_groups_share_failure(r, c, id, failed);
+        }
     }
     *tokp = tok;
     *idp = id;

@@ -15,6 +15,9 @@
  * of this server's Require atlassian-group lines (id->login_time is set).
  * Returns OK with *tok and *id, or the status of the page already made
  * for a failure (logged and counted). */
+/* The redirect URI sent to Atlassian for this request. */
+const char *atl_redirect_uri(request_rec *r, const atl_srv_conf *c);
+
 int atl_login_calls(atl_token_t **tok, atl_identity_t **id, request_rec *r,
                     const atl_srv_conf *c, const char *code, int want_sites);
 

@@ -20,6 +20,7 @@
 #include "atl_logincache.h"
 #include "atl_seal.h"
 #include "atl_state.h"
+#include "mod_atl_req.h"
 #include "mod_atl_session.h"
 
 APLOG_USE_MODULE(auth_atlassian);
@@ -72,51 +73,6 @@ int atl_session_init(void)
 apr_int64_t atl_now(void)
 {
     return (apr_int64_t)apr_time_sec(apr_time_now());
-}
-
-/* The first request of a chain of subrequests and internal redirects. */
-request_rec *atl_initial(request_rec *r)
-{
-    for (;;) {
-        if (r->main) {
-            r = r->main;
-        }
-        else if (r->prev) {
-            r = r->prev;
-        }
-        else {
-            return r;
-        }
-    }
-}
-
-atl_req_t *atl_req(request_rec *r)
-{
-    atl_req_t *rq = ap_get_module_config(r->request_config, &auth_atlassian_module);
-
-    if (!rq) {
-        rq = apr_pcalloc(r->pool, sizeof(*rq));
-        ap_set_module_config(r->request_config, &auth_atlassian_module, rq);
-    }
-    return rq;
-}
-
-void atl_set_req(request_rec *r, atl_identity_t *id)
-{
-    atl_req(r)->id = id;
-}
-
-/* The identity of this request, or of the request it derives from. */
-atl_identity_t *atl_get_identity(request_rec *r)
-{
-    for (; r; r = r->main ? r->main : r->prev) {
-        atl_req_t *rq = ap_get_module_config(r->request_config, &auth_atlassian_module);
-
-        if (rq && rq->id) {
-            return rq->id;
-        }
-    }
-    return NULL;
 }
 
 /* -- the session cookie sent more than once ----------------------------------
@@ -291,7 +247,7 @@ static int atl_cookie_strip(void *ctx, const char *key, const char *header)
     return 1;
 }
 
-static void atl_session_duplicates(request_rec *r, session_rec *z, atl_req_t *chain)
+static void atl_session_duplicates(request_rec *r, session_rec *z)
 {
     const atl_srv_conf *c = atl_srv(r->server);
     int remove = 0;
@@ -334,7 +290,7 @@ static void atl_session_duplicates(request_rec *r, session_rec *z, atl_req_t *ch
         }
         if (chosen && chosen->login
             && strcmp(chosen->login->f[ATL_F_ACCOUNT_ID], id->f[ATL_F_ACCOUNT_ID])) {
-            chain->tossed = name;
+            atl_req_note_tossed(r, name);
             ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                           "ATL00623: the session cookie %s came %d times, with the "
                           "logins of two different accounts: neither is used",
@@ -367,22 +323,21 @@ static void atl_session_duplicates(request_rec *r, session_rec *z, atl_req_t *ch
 
 const char *atl_session_cookie_tossed(request_rec *r)
 {
-    return atl_req(atl_initial(r))->tossed;
+    return atl_req_tossed(r);
 }
 
 session_rec *atl_load_session(request_rec *r)
 {
-    atl_req_t *chain = atl_req(atl_initial(r));
-    session_rec *z = NULL;
+    session_rec *z = atl_req_session(r);
 
-    if (chain->z) {
-        return chain->z;
+    if (z) {
+        return z;
     }
     if (atl_session_load(r, &z) != APR_SUCCESS) {
         return NULL;
     }
-    chain->z = z;
-    atl_session_duplicates(r, z, chain);
+    atl_req_keep_session(r, z);
+    atl_session_duplicates(r, z);
     return z;
 }
 
@@ -398,16 +353,13 @@ static const char *atl_session_value(request_rec *r, session_rec *z, const char 
 static apr_status_t atl_store(request_rec *r, session_rec *z, const char *key,
                               const char *value)
 {
-    atl_req(r)->changed = z;
+    atl_req_note_changed(r, z);
     return atl_session_set(r, z, key, value);
 }
 
 apr_status_t atl_store_login(request_rec *r, session_rec *z, const char *sealed)
 {
-    atl_req_t *chain = atl_req(atl_initial(r));
-
-    chain->login = NULL;
-    chain->login_read = 0;
+    atl_req_forget_session_login(r);
     return atl_store(r, z, ATL_SESSION_LOGIN, sealed);
 }
 
@@ -418,15 +370,12 @@ apr_status_t atl_store_login(request_rec *r, session_rec *z, const char *sealed)
  * values would be lost. The filter skips a session that was written. */
 int atl_commit(request_rec *r, int status)
 {
-    atl_req_t *rq = ap_get_module_config(r->request_config, &auth_atlassian_module);
+    session_rec *z = atl_req_take_changed(r);
 
-    if (rq && rq->changed) {
-        if (atl_session_save(r, rq->changed) != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          "ATL00014: the session could not be saved (see "
-                          "mod_session's message above)");
-        }
-        rq->changed = NULL;
+    if (z && atl_session_save(r, z) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "ATL00014: the session could not be saved (see "
+                      "mod_session's message above)");
     }
     return status;
 }
@@ -466,12 +415,11 @@ static atl_identity_t *atl_unseal_login(request_rec *r, const atl_srv_conf *c,
 
 atl_identity_t *atl_read_login(request_rec *r, session_rec *z, const atl_srv_conf *c)
 {
-    atl_req_t *chain = atl_req(atl_initial(r));
     const char *sealed;
     atl_identity_t *id = NULL;
 
-    if (chain->login_read && chain->z == z) {
-        return chain->login;
+    if (atl_req_session_login(&id, r, z)) {
+        return id;
     }
     sealed = atl_session_value(r, z, ATL_SESSION_LOGIN);
     if (!sealed) {
@@ -480,10 +428,7 @@ atl_identity_t *atl_read_login(request_rec *r, session_rec *z, const atl_srv_con
     else {
         id = atl_unseal_login(r, c, sealed);
     }
-    if (chain->z == z) {
-        chain->login = id;
-        chain->login_read = 1;
-    }
+    atl_req_keep_session_login(r, z, id);
     return id;
 }
 

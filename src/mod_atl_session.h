@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The module's values in mod_session: loading, unsealing and storing the
- * login and the pending logins, and what a request learnt about its
- * login (shared with subrequests, internal redirects and the Require
- * providers). */
+ * login and the pending logins (what a request learnt about its login is
+ * mod_atl_req.c's). */
 #ifndef MOD_ATL_SESSION_H
 #define MOD_ATL_SESSION_H
 
@@ -22,37 +21,6 @@
  * leave of the total. */
 #define ATL_BUDGET_POST (ATL_BUDGET_TOTAL - ATL_BUDGET_PENDING)
 
-/* What a request learnt about its login, shared with the authz providers,
- * subrequests and internal redirects through the request config. */
-typedef struct {
-    atl_identity_t *id;   /* this request's login; NULL: anonymous */
-    int authn;            /* check_authn decided this request */
-    session_rec *changed; /* the session, once the module set a value */
-    int handler;          /* the request reached its handler */
-    /* Kept on the first request of a chain (see atl_initial): the session
-     * is loaded once per chain, because with SessionCookieRemove On the
-     * cookie is gone once it was read, and the login in it read once. */
-    session_rec *z;
-    atl_identity_t *login;
-    int login_read;
-    /* Kept on a main request: the login of its latest subrequest into a
-     * protected location, which mod_dir (DirectoryIndex, FallbackResource)
-     * may turn into the request itself (ap_internal_fast_redirect). */
-    ap_conf_vector_t *sub_dir;
-    atl_identity_t *sub_id;
-    const char *sub_user;
-    apr_table_t *sub_headers;
-    /* Kept on the first request of a chain: the sites whose group
-     * membership could not be read for it (see mod_atl_groups.c). */
-    apr_array_header_t *group_fails;
-    /* Kept on the first request of a chain: the session cookie's name when
-     * it came with the logins of two different accounts (see
-     * atl_session_cookie_tossed). */
-    const char *tossed;
-    /* What atl_export left in this request's tables (mod_atl_export.c). */
-    struct atl_export_snap_t *snap;
-} atl_req_t;
-
 /* child_init: make this process's memo of verified logins. */
 void atl_session_child_init(apr_pool_t *pchild, server_rec *s);
 
@@ -60,11 +28,6 @@ void atl_session_child_init(apr_pool_t *pchild, server_rec *s);
 int atl_session_init(void);
 
 apr_int64_t atl_now(void);
-
-request_rec *atl_initial(request_rec *r);
-atl_req_t *atl_req(request_rec *r);
-void atl_set_req(request_rec *r, atl_identity_t *id);
-atl_identity_t *atl_get_identity(request_rec *r);
 
 /* The session of this chain of requests, loaded once (NULL: no session
  * here: "Session On" or a store is missing). */

@@ -106,6 +106,24 @@ def make_httpd(fake_server, backend, certs):
 
 
 @pytest.fixture
+def cluster(fake_server, backend, certs, fake):
+    """Three httpd nodes behind mod_proxy_balancer (nodes.Cluster), made by
+    calling the fixture with the cluster's options; stopped after the test."""
+    import nodes
+
+    started = []
+
+    def factory(**opts):
+        c = nodes.Cluster(fake_server, backend, certs, **opts).start()
+        started.append(c)
+        return c
+
+    yield factory
+    for c in started:
+        c.stop()
+
+
+@pytest.fixture
 def browser(httpd, fake):
     return httpd.browser()
 

@@ -60,20 +60,6 @@ def pg():
     p.stop()
 
 
-@pytest.fixture
-def cluster(fake_server, backend, certs, fake):
-    started = []
-
-    def factory(**opts):
-        c = N.Cluster(fake_server, backend, certs, **opts).start()
-        started.append(c)
-        return c
-
-    yield factory
-    for c in started:
-        c.stop()
-
-
 def dbd_cluster(factory, pg, extra=""):
     """Three nodes with AtlassianCache dbd on pg, sessions in cookies,
     DBDParams from a root-only file."""

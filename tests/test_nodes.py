@@ -36,20 +36,6 @@ def postgres():
     p.stop()
 
 
-@pytest.fixture
-def cluster(fake_server, backend, certs, fake):
-    started = []
-
-    def factory(**opts):
-        c = N.Cluster(fake_server, backend, certs, **opts).start()
-        started.append(c)
-        return c
-
-    yield factory
-    for c in started:
-        c.stop()
-
-
 def expiring_login(c, fake):
     """A login through the balancer whose access token is due for refresh
     (it expires within the 60 s margin); the next tokens last an hour."""

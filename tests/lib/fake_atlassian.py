@@ -726,7 +726,7 @@ def main(argv=None):
     print("# For the module; put the client secret (%s) in the file first:"
           % args.client_secret)
     print("AtlassianClientID      %s" % args.client_id)
-    print("AtlassianClientSecret  file:/etc/apache2/atlassian-client.secret")
+    print("AtlassianClientSecret  file:/etc/apache2/atlassian/client-secret")
     for name, key in (("AtlassianAuthorizeURL", "authorize"), ("AtlassianTokenURL", "token"),
                       ("AtlassianProfileURL", "profile"),
                       ("AtlassianResourcesURL", "resources")):

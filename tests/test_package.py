@@ -39,6 +39,9 @@ SHIPPED_FILES = {
     "etc/apache2/mods-available/auth_atlassian.load",
     MODULE_SO.lstrip("/"),
     DOC + "/README.md.gz",
+    DOC + "/SECURITY.md.gz",
+} | {DOC + "/docs/%s.md.gz" % page for page in (
+    "contributing", "directives", "guide", "install", "operations", "storage-format")} | {
     DOC + "/changelog.Debian.gz",
     DOC + "/copyright",
     DOC + "/examples/" + EXAMPLE,

@@ -407,8 +407,11 @@ def test_counters_are_shared_by_all_children(make_httpd, fake):
     def one(i):
         H.Browser(h).login(CGI + "?child=%d" % i)
 
-    # Rounds of concurrent logins until two children have served one (on a
-    # busy machine one child may take a whole round): a bounded number.
+    # Each callback holds its child's one thread while /me answers, so
+    # concurrent callbacks must go to other children (without the delay,
+    # one child may take them all, one after the other); and rounds of
+    # logins, a bounded number, until two children have served one.
+    fake.fail("/me", delay=0.3)
     for _ in range(5):
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as ex:
             list(ex.map(one, range(n, n + 8)))

@@ -162,6 +162,30 @@ static int atl_dbd_first_use(ap_dbd_t *dbd, apr_dbd_prepared_t **st)
     }
 }
 
+/* Statements prepared on a SQLite connection fail once another process
+ * has changed the schema (apr_dbd_sqlite3 uses sqlite3_prepare, which does
+ * not prepare again by itself): as several processes create the table and
+ * its index on first use, a failed statement there is prepared again, and
+ * tried once more, once in the connection's life (the statements live in
+ * its pool). 1 when that was done. */
+static int atl_dbd_prepare_again(ap_dbd_t *dbd, apr_dbd_prepared_t **st)
+{
+    static const char *const done = "atl-dbd-prepared-again";
+    void *again = NULL;
+    int i;
+
+    if (strcmp(apr_dbd_name(dbd->driver), "sqlite3")
+        || apr_pool_userdata_get(&again, done, dbd->pool) != APR_SUCCESS || again) {
+        return 0;
+    }
+    apr_pool_userdata_setn((void *)done, done, NULL, dbd->pool);
+    for (i = 0; i < ATL_DBD_N; i++) {
+        st[i] = NULL;
+        apr_hash_set(dbd->prepared, atl_dbd_labels[i], APR_HASH_KEY_STRING, NULL);
+    }
+    return atl_dbd_prepare_missing(dbd, st) == 0;
+}
+
 /* The request's connection with this file's statements on it. */
 static apr_status_t atl_dbd_open(request_rec *r, ap_dbd_t **out, apr_dbd_prepared_t **st)
 {
@@ -214,14 +238,19 @@ apr_status_t atl_cache_dbd_get(request_rec *r, const char *id, const char **valu
     ap_dbd_t *dbd;
     const char *v;
     apr_status_t rv;
-    int rc;
+    int attempt, rc;
 
     if ((rv = atl_dbd_open(r, &dbd, st)) != APR_SUCCESS) {
         return rv;
     }
-    rc =
-        apr_dbd_pvselect(dbd->driver, r->pool, dbd->handle, &res, st[ATL_DBD_GET], 1, id,
-                         apr_psprintf(r->pool, "%" APR_TIME_T_FMT, apr_time_now()), NULL);
+    for (attempt = 0;; attempt++) {
+        rc = apr_dbd_pvselect(
+            dbd->driver, r->pool, dbd->handle, &res, st[ATL_DBD_GET], 1, id,
+            apr_psprintf(r->pool, "%" APR_TIME_T_FMT, apr_time_now()), NULL);
+        if (!rc || attempt || !atl_dbd_prepare_again(dbd, st)) {
+            break;
+        }
+    }
     if (rc) {
         atl_dbd_refused(r, dbd, "read", rc);
         return APR_EGENERAL;
@@ -246,7 +275,7 @@ static apr_status_t atl_dbd_write(request_rec *r, int which, const char *id,
     const char *nows = apr_psprintf(r->pool, "%" APR_TIME_T_FMT, now);
     ap_dbd_t *dbd;
     apr_status_t rv;
-    int n = 0, rc;
+    int attempt, n = 0, rc;
 
     if (memchr(value, 0, len)) {
         return APR_EINVAL; /* the column holds text; values are base64url */
@@ -255,10 +284,15 @@ static apr_status_t atl_dbd_write(request_rec *r, int which, const char *id,
         return rv;
     }
     atl_dbd_sweep(r, dbd, st, now);
-    rc = apr_dbd_pvquery(dbd->driver, r->pool, dbd->handle, &n, st[which], id,
-                         apr_pstrmemdup(r->pool, value, len),
-                         apr_psprintf(r->pool, "%" APR_TIME_T_FMT, expiry),
-                         which == ATL_DBD_ADD ? nows : NULL, NULL);
+    for (attempt = 0;; attempt++) {
+        rc = apr_dbd_pvquery(dbd->driver, r->pool, dbd->handle, &n, st[which], id,
+                             apr_pstrmemdup(r->pool, value, len),
+                             apr_psprintf(r->pool, "%" APR_TIME_T_FMT, expiry),
+                             which == ATL_DBD_ADD ? nows : NULL, NULL);
+        if (!rc || attempt || !atl_dbd_prepare_again(dbd, st)) {
+            break;
+        }
+    }
     if (rc) {
         atl_dbd_refused(r, dbd, which == ATL_DBD_ADD ? "add a key" : "store", rc);
         return APR_EGENERAL;

@@ -321,6 +321,32 @@ def test_sqlite_concurrent_callbacks_one_token_call(make_httpd, fake):
     assert "ATL00206:" not in h.read_log()
 
 
+def test_sqlite_schema_changed_by_another_process(make_httpd, fake):
+    """Statements a connection prepared fail in SQLite once another process
+    changed the schema (as several processes create the table and its
+    index at first use): they are prepared again, and the cache keeps
+    working, without a warning."""
+    db = sqlite_db()
+    h = make_httpd(server_extra=sqlite_extra(db) + "StartServers 1\nServerLimit 1\n"
+                   "MaxRequestWorkers 25\nMinSpareThreads 1\nMaxSpareThreads 25\n"
+                   "DBDMin 1\nDBDKeep 1\nDBDMax 1\n")
+    h.browser().login(CGI)
+    con = sqlite3.connect(db)
+    con.execute("CREATE INDEX other_process ON atlassian_cache (value)")
+    con.commit()
+    con.close()
+    mark = h.log_mark()
+    b = h.browser()
+    b.login(CGI)
+    assert b.get(CGI).env()["REMOTE_USER"] == H.DEFAULT_ACCOUNT_ID
+    log = h.read_log(mark)
+    assert "ATL00661:" not in log and "ATL00206:" not in log, log
+    con = sqlite3.connect(db)
+    spent = [r[0] for r in con.execute("SELECT id FROM atlassian_cache")]
+    con.close()
+    assert len(spent) == 2, spent
+
+
 def test_sqlite_existing_table_and_expired_rows_removed(make_httpd, fake):
     """A table made beforehand is used as it is; rows past their expiry
     are never read and are deleted as the module writes."""

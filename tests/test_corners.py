@@ -32,16 +32,6 @@ def cgi_copy(h, *parts):
     return p
 
 
-def write(h, rel, text):
-    p = os.path.join(h.dir, "htdocs", rel)
-    os.makedirs(os.path.dirname(p), exist_ok=True)
-    os.chmod(os.path.dirname(p), 0o755)
-    with open(p, "w") as f:
-        f.write(text)
-    os.chmod(p, 0o644)
-    return p
-
-
 SESSION = "Session On\n    SessionCookieName %s path=/;HttpOnly\n    SessionCookieRemove On" % H.COOKIE
 
 
@@ -229,7 +219,7 @@ PLANT = """
 @pytest.fixture
 def plant_httpd(make_httpd, fake):
     h = make_httpd(start=False)
-    write(h, "files/page.shtml",
+    H.write_doc(h, "files/page.shtml",
           '<!--#set var="ATLASSIAN_ACCOUNT_ID" value="evil-ssi" -->'
           '<!--#include virtual="/open/printenv.cgi" -->')
     h.rewrite_config(

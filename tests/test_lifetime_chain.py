@@ -4,8 +4,6 @@ location it runs in, also when httpd gets there by an ErrorDocument, an SSI
 include or a per-directory rewrite (an internal redirect) from a location
 whose lifetime is longer: the login is not handed on past its time."""
 
-import os
-import shutil
 import time
 
 import pytest
@@ -21,21 +19,12 @@ def _load(*names):
                    for n in names)
 
 
-def _write(h, rel, text):
-    p = os.path.join(h.dir, "htdocs", rel)
-    os.makedirs(os.path.dirname(p), exist_ok=True)
-    os.chmod(os.path.dirname(p), 0o755)
-    with open(p, "w") as f:
-        f.write(text)
-    os.chmod(p, 0o644)
-
-
 @pytest.fixture
 def lh(make_httpd, fake):
     h = make_httpd(start=False)
-    _write(h, "ssi/page.shtml", 'before\n<!--#include virtual="/protected/short/printenv.cgi" -->\n'
+    H.write_doc(h, "ssi/page.shtml", 'before\n<!--#include virtual="/protected/short/printenv.cgi" -->\n'
            'after\n')
-    _write(h, "rw/placeholder.txt", "x\n")
+    H.write_doc(h, "rw/placeholder.txt", "x\n")
     h.rewrite_config(
         server_extra=_load("rewrite", "include"),
         protected_extra="ErrorDocument 404 /protected/short/printenv.cgi",

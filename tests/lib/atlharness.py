@@ -75,6 +75,18 @@ def _cleanup_tmp():
 atexit.register(_cleanup_tmp)
 
 
+def write_doc(httpd, rel, text):
+    """Write text to htdocs/rel of an httpd (the folders 0755, the file
+    0644, so that children running as www-data read it); its path."""
+    p = os.path.join(httpd.dir, "htdocs", rel)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    os.chmod(os.path.dirname(p), 0o755)
+    with open(p, "w") as f:
+        f.write(text)
+    os.chmod(p, 0o644)
+    return p
+
+
 def make_tmpdir(prefix):
     """A temporary directory that httpd's unprivileged user can read
     (mkdtemp's 0700 would lock it out)."""
